@@ -1,0 +1,19 @@
+"""The two kinds of failure the CLI reports: bad input (exit 2) and runtime trouble (exit 1)."""
+
+
+class NnfsError(Exception):
+    """A runtime failure with a one-line message for the user (exit code 1)."""
+
+    exit_code = 1
+
+
+class ConfigError(NnfsError):
+    """One or more problems in a config file, each a `key.path: message` line (exit code 2)."""
+
+    exit_code = 2
+
+    def __init__(self, problems, source=None):
+        self.problems = list(problems)
+        self.source = source
+        prefix = f"{source}: " if source else ""
+        super().__init__("\n".join(prefix + p for p in self.problems))
