@@ -1,5 +1,7 @@
 """The `nnfs` command: a thin click group; each command calls into the library."""
 
+import sys
+
 import click
 
 from nnfs_cli import __version__
@@ -30,6 +32,43 @@ def cli():
     """
 
 
+@cli.command()
+@click.argument("config_path", metavar="CONFIG", type=click.Path(dir_okay=False))
+@click.option("--run-dir", type=click.Path(file_okay=False),
+              help="Where to write the run (default: runs/<config stem>-<YYYYmmdd-HHMMSS>).")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
+              help="Override a config key, e.g. --set optimizer.learning_rate=0.01 (repeatable).")
+@click.option("--seed", type=int, help="Shortcut for --set seed=N.")
+@click.option("--epochs", type=int, help="Shortcut for --set training.epochs=N.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only errors and the final summary.")
+@click.option("--print-config", is_flag=True,
+              help="Print the fully resolved config and exit without training.")
+def train(config_path, run_dir, overrides, seed, epochs, quiet, print_config):
+    """Train the model that CONFIG describes and write a run directory.
+
+    \b
+    Example:
+      nnfs train configs/spiral.yaml
+      nnfs train configs/fashion.yaml --epochs 3 --set optimizer.learning_rate=0.002
+    """
+    from nnfs_cli import build, config as configs, rundir, runner  # noqa: F401 (fills registries)
+    from nnfs_cli.report import Reporter
+
+    overrides = list(overrides)
+    if seed is not None:
+        overrides.append(f"seed={seed}")
+    if epochs is not None:
+        overrides.append(f"training.epochs={epochs}")
+    config = configs.load(config_path, overrides)
+    if print_config:
+        click.echo(rundir.dump_config(config), nl=False)
+        return
+    run_dir = rundir.create(run_dir or rundir.default_path(config_path))
+    _, final = runner.train(config, run_dir, Reporter(quiet=quiet))
+    for line in final:
+        click.echo(line)
+
+
 @cli.command("download-fashion")
 @click.option("--url", envvar="NNFS_FASHION_URL", show_envvar=True,
               default="https://nnfs.io/datasets/fashion_mnist_images.zip", show_default=True,
@@ -53,4 +92,8 @@ def download_fashion_command(url, dest, force, sha256):
 
 
 def main():
-    cli(prog_name="nnfs")
+    try:
+        cli(prog_name="nnfs")
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        sys.exit(130)

@@ -1,0 +1,116 @@
+"""Data sets by name: the `nnfs` package's spiral, vertical and sine data (and Fashion-MNIST,
+in fashion_data.py). Each yields float32 inputs (rows are samples) split for training."""
+
+import contextlib
+from dataclasses import dataclass
+
+import numpy as np
+
+from nnfs_cli import checks
+from nnfs_cli.registry import DATASETS
+
+
+@dataclass
+class Splits:
+    """Arrays of one data set; the test split is optional."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+    x_test: np.ndarray = None
+    y_test: np.ndarray = None
+
+    def split(self, name):
+        """(x, y) of 'train', 'validation' or 'test'."""
+        key = {"train": "train", "validation": "val", "test": "test"}[name]
+        return getattr(self, f"x_{key}"), getattr(self, f"y_{key}")
+
+
+class Dataset:
+    task = "classification"
+    constraints = {}
+    class_names = None
+
+    def load(self, seed):
+        """Return Splits, generated or shuffled reproducibly from `seed`."""
+        raise NotImplementedError
+
+    def describe_outputs(self, loss):
+        if self.task == "regression":
+            return f"{self.target_width} target(s) of {self.name}"
+        return f"{self.classes} classes of {self.name} with {loss.name}"
+
+
+@contextlib.contextmanager
+def legacy_seed(seed):
+    """Seed NumPy's global generator, which the `nnfs` package draws from, and restore it after.
+
+    (We never call nnfs.init(): it patches np.dot globally and slows every product.)
+    """
+    state = np.random.get_state()
+    np.random.seed(seed)
+    try:
+        yield
+    finally:
+        np.random.set_state(state)
+
+
+class _NnfsClasses(Dataset):
+    """A 2-D classification set from `nnfs.datasets`; validation data is freshly generated."""
+
+    constraints = {
+        "samples": checks.positive_int,
+        "classes": checks.positive_int,
+        "validation_samples": checks.positive_int,
+    }
+
+    def __init__(self, samples=1000, classes=3, validation_samples=100):
+        self.samples, self.classes, self.validation_samples = samples, classes, validation_samples
+        self.class_names = [f"class {index}" for index in range(classes)]
+
+    def load(self, seed):
+        with legacy_seed(seed):
+            x_train, y_train = self.generate(self.samples, self.classes)
+            x_val, y_val = self.generate(self.validation_samples, self.classes)
+        return Splits(x_train.astype(np.float32), y_train.astype(np.int64),
+                      x_val.astype(np.float32), y_val.astype(np.int64))
+
+
+@DATASETS.register("spiral")
+class Spiral(_NnfsClasses):
+    """nnfs.datasets.spiral_data: `classes` interleaved spirals, `samples` points per class."""
+
+    @staticmethod
+    def generate(samples, classes):
+        from nnfs.datasets import spiral_data
+        return spiral_data(samples=samples, classes=classes)
+
+
+@DATASETS.register("vertical")
+class Vertical(_NnfsClasses):
+    """nnfs.datasets.vertical_data: `classes` vertical clusters, `samples` points per class."""
+
+    @staticmethod
+    def generate(samples, classes):
+        from nnfs.datasets import vertical_data
+        return vertical_data(samples=samples, classes=classes)
+
+
+@DATASETS.register("sine")
+class Sine(Dataset):
+    """nnfs.datasets.sine_data: y = sin(2 pi x) on x in [0, 1); validation on a different grid."""
+
+    task = "regression"
+    target_width = 1
+    constraints = {"samples": checks.positive_int, "validation_samples": checks.positive_int}
+
+    def __init__(self, samples=1000, validation_samples=250):
+        self.samples, self.validation_samples = samples, validation_samples
+
+    def load(self, seed):
+        from nnfs.datasets import sine_data
+        x_train, y_train = sine_data(samples=self.samples)
+        x_val, y_val = sine_data(samples=self.validation_samples)
+        return Splits(x_train.astype(np.float32), y_train.astype(np.float32),
+                      x_val.astype(np.float32), y_val.astype(np.float32))

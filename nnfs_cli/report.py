@@ -1,0 +1,51 @@
+"""What training shows: lines on stderr (kept for train.log) and a tqdm bar on terminals."""
+
+import sys
+
+from tqdm import tqdm
+
+
+class Reporter:
+    """Prints progress to stderr unless quiet, and remembers every line for train.log."""
+
+    def __init__(self, quiet=False, stream=None):
+        self.quiet = quiet
+        self.stream = stream or sys.stderr
+        self.lines = []
+        self.bars = not quiet and _is_terminal(self.stream)
+
+    def line(self, text=""):
+        self.lines.append(text)
+        if not self.quiet:
+            if self.bars:
+                tqdm.write(text, file=self.stream)
+            else:
+                print(text, file=self.stream, flush=True)
+
+    def bar(self, total, description):
+        """A progress bar on a terminal; a silent stand-in elsewhere (the epoch lines suffice)."""
+        return tqdm(total=total, desc=description, file=self.stream, leave=False,
+                    disable=not self.bars, dynamic_ncols=True, unit="batch")
+
+
+def _is_terminal(stream):
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def format_metrics(row):
+    """One epoch line: train and validation loss and accuracy, learning rate."""
+    return (f"epoch {row['epoch']:>4}  loss {row['loss']:.4f} (data {row['data_loss']:.4f}, "
+            f"reg {row['reg_loss']:.4f})  acc {row['accuracy']:.4f}  "
+            f"val_loss {row['val_loss']:.4f}  val_acc {row['val_accuracy']:.4f}  "
+            f"lr {row['lr']:.6g}  {row['seconds']:.1f}s")
+
+
+def model_summary(rows):
+    """Aligned table of (layer, output width, parameter count) with the total."""
+    lines = [f"{'layer':<12} {'outputs':>8} {'params':>10}"]
+    lines += [f"{name:<12} {width:>8} {count:>10,}" for name, width, count in rows]
+    lines.append(f"{'total':<12} {'':>8} {sum(row[2] for row in rows):>10,}")
+    return lines
