@@ -1,0 +1,169 @@
+import pytest
+
+from nnfs_cli import build  # noqa: F401 (fills the registries)
+from nnfs_cli import config
+from nnfs_cli.errors import ConfigError
+
+from conftest import SPIRAL
+
+
+def problems(write_config, text, overrides=()):
+    path = write_config(text)
+    with pytest.raises(ConfigError) as caught:
+        config.load(path, overrides)
+    assert caught.value.source == str(path)
+    return caught.value.problems
+
+
+def test_resolves_defaults(write_config):
+    resolved = config.load(write_config(SPIRAL))
+    assert resolved["model"][0] == {"dense": {"units": 16, "init": "normal_0.01", "weight_l1": 0.0,
+                                              "weight_l2": 0.0, "bias_l1": 0.0, "bias_l2": 0.0}}
+    assert resolved["model"][1] == "relu"
+    assert resolved["metric"] == "categorical_accuracy"
+    assert resolved["optimizer"] == {"name": "adam", "learning_rate": 0.02, "decay": 5e-7,
+                                     "epsilon": 1e-7, "beta_1": 0.9, "beta_2": 0.999}
+    assert resolved["training"] == {"epochs": 5, "batch_size": 64, "shuffle": True, "print_every": 1}
+    assert list(resolved) == ["seed", "data", "model", "loss", "optimizer", "metric", "training"]
+
+
+def test_resolved_config_resolves_to_itself(write_config):
+    from nnfs_cli.rundir import dump_config
+    resolved = config.load(write_config(SPIRAL))
+    again = config.load(write_config(dump_config(resolved), "again.yaml"))
+    assert again == resolved
+
+
+def test_exponent_without_dot_is_a_float(write_config):
+    text = SPIRAL.replace("decay: 5e-7", "decay: 5e-4")
+    assert config.load(write_config(text))["optimizer"]["decay"] == 5e-4
+
+
+def test_negative_units_names_the_key(write_config):
+    text = SPIRAL.replace("- dense: {units: 3}", "- dense: {units: -3}")
+    assert problems(write_config, text) == ["model[2].units: expected a positive integer, got -3"]
+
+
+def test_every_problem_is_reported_at_once(write_config):
+    text = """\
+    data: {name: spiral, samples: 0}
+    model:
+      - dense: {units: 3, weight_l2: -1}
+      - dropout: {rate: 1.5}
+      - softmax
+    loss: categorical_crossentropy
+    optimizer: {name: sgd, learning_rate: -0.1}
+    training: {epochs: ten}
+    """
+    assert problems(write_config, text) == [
+        "data.samples: expected a positive integer, got 0",
+        "model[0].weight_l2: expected a number >= 0, got -1",
+        "model[1].rate: must be in [0, 1), got 1.5",
+        "optimizer.learning_rate: expected a number > 0, got -0.1",
+        "training.epochs: expected a positive integer, got 'ten'",
+    ]
+
+
+def test_missing_and_unknown_keys(write_config):
+    text = """\
+    data: spiral
+    model: [{dense: {units: 3, unit: 4}}, softmax]
+    optimiser: adam
+    """
+    assert problems(write_config, text) == [
+        "optimiser: unknown key 'optimiser' for the config; choose from seed, data, model, "
+        "loss, optimizer, metric, training (did you mean 'optimizer'?)",
+        "loss: required",
+        "optimizer: required",
+        "model[0].unit: unknown key 'unit' for dense; choose from units, init, weight_l1, "
+        "weight_l2, bias_l1, bias_l2 (did you mean 'units'?)",
+    ]
+
+
+def test_unknown_names_list_choices_and_closest(write_config):
+    text = SPIRAL.replace("name: adam,", "name: adamw,").replace("- relu", "- rellu")
+    assert problems(write_config, text) == [
+        "model[1]: unknown layer or activation 'rellu'; choose from dense, dropout, linear, relu, "
+        "sigmoid, softmax (did you mean 'relu'?)",
+        "optimizer: unknown optimizer 'adamw'; choose from adagrad, adam, rmsprop, sgd "
+        "(did you mean 'adam'?)",
+    ]
+
+
+def test_unknown_initializer(write_config):
+    text = SPIRAL.replace("{units: 16}", "{units: 16, init: xavier}")
+    [problem] = problems(write_config, text)
+    assert problem.startswith("model[0].init: unknown initializer 'xavier'; choose from glorot_uniform")
+
+
+def test_duplicate_keys_are_errors(write_config):
+    text = SPIRAL.replace("training: {epochs: 5, batch_size: 64}",
+                          "training:\n  epochs: 5\n  epochs: 6\n")
+    assert problems(write_config, text) == ["training.epochs: duplicate key (line 12)"]
+
+
+def test_last_width_must_match_classes(write_config):
+    text = SPIRAL.replace("- dense: {units: 3}", "- dense: {units: 4}")
+    assert problems(write_config, text) == [
+        "model[2].units: the last dense layer must have 3 units for 3 classes of spiral "
+        "with categorical_crossentropy, got 4"]
+
+
+def test_binary_crossentropy_wants_one_output_for_two_classes(write_config):
+    text = (SPIRAL.replace("classes: 3", "classes: 2").replace("softmax", "sigmoid")
+            .replace("categorical_crossentropy", "binary_crossentropy"))
+    assert problems(write_config, text) == [
+        "model[2].units: the last dense layer must have 1 units for 2 classes of spiral "
+        "with binary_crossentropy, got 3"]
+
+
+def test_loss_must_fit_data_and_stack(write_config):
+    text = SPIRAL.replace("categorical_crossentropy", "mean_squared_error")
+    assert problems(write_config, text) == [
+        "loss: mean_squared_error is for regression, but data set 'spiral' is for classification"]
+    text = SPIRAL.replace("  - softmax\n", "")
+    assert problems(write_config, text) == [
+        "model[2]: categorical_crossentropy needs the stack to end in softmax, got dense"]
+
+
+def test_metric_must_fit_loss(write_config):
+    assert problems(write_config, SPIRAL + "metric: binary_accuracy\n") == [
+        "metric: binary_accuracy does not fit categorical_crossentropy; use categorical_accuracy"]
+
+
+def test_invalid_yaml_and_wrong_shapes(write_config):
+    [problem] = problems(write_config, "data: [spiral\n")
+    assert problem.startswith("invalid YAML: ")
+    assert problems(write_config, "- 1\n- 2\n") == [
+        "expected a mapping with keys seed, data, model, loss, optimizer, metric, training, got list"]
+    text = SPIRAL.replace("model:\n", "model: 3\nunused:\n")
+    assert "model: expected a non-empty list of layers, got 3" in problems(write_config, text)
+
+
+def test_overrides(write_config):
+    path = write_config(SPIRAL.replace("data: {name: spiral, samples: 100, classes: 3, "
+                                       "validation_samples: 50}", "data: spiral"))
+    resolved = config.load(path, ["optimizer.learning_rate=1e-3", "training.epochs=3",
+                                  "model[0].units=8", "seed=9",
+                                  "data.samples=20"])
+    assert resolved["optimizer"]["learning_rate"] == 1e-3
+    assert resolved["training"]["epochs"] == 3
+    assert resolved["model"][0]["dense"]["units"] == 8
+    assert resolved["seed"] == 9
+    assert resolved["data"]["samples"] == 20
+
+
+def test_overrides_are_validated(write_config):
+    assert problems(write_config, SPIRAL, ["training.epochs=-1"]) == [
+        "training.epochs: expected a positive integer, got -1"]
+    assert problems(write_config, SPIRAL, ["model[1].rate=0.5"]) == [
+        "model[1].rate: unknown key 'rate' for relu; choose from (none)"]
+    assert problems(write_config, SPIRAL, ["epochs"]) == ["--set epochs: expected KEY=VALUE"]
+    assert problems(write_config, SPIRAL, ["model[9].units=3"]) == [
+        "--set model[9].units: no item [9]"]
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ConfigError) as caught:
+        config.load(tmp_path / "nope.yaml")
+    assert caught.value.problems == ["cannot read config: No such file or directory"]
