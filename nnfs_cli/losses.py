@@ -56,11 +56,13 @@ class CategoricalCrossentropy(Loss):
         return -np.log(np.clip(confidences, EPS, 1 - EPS))
 
     def backward(self, y_pred, y_true):
+        y_true = _same_dtype(y_true, y_pred)
         y_true = _one_hot(y_true, y_pred.shape[1], y_pred.dtype)
         return -y_true / np.clip(y_pred, EPS, 1 - EPS) / len(y_pred)
 
     def fused_backward(self, y_pred, y_true):
         # Softmax + cross-entropy: d/dz = (p - y) / n  (NNFS ch. 9)
+        y_true = _same_dtype(y_true, y_pred)
         if y_true.ndim == 1:
             dinputs = y_pred.copy()
             dinputs[np.arange(len(y_pred)), y_true] -= 1
@@ -94,11 +96,13 @@ class BinaryCrossentropy(Loss):
         return -(y_true * np.log(p) + (1 - y_true) * np.log(1 - p)).mean(axis=-1)
 
     def backward(self, y_pred, y_true):
+        y_true = _same_dtype(y_true, y_pred)
         p = np.clip(y_pred, EPS, 1 - EPS)
         return -(y_true / p - (1 - y_true) / (1 - p)) / y_pred.shape[1] / len(y_pred)
 
     def fused_backward(self, y_pred, y_true):
         # Sigmoid + binary cross-entropy: d/dz = (p - y) / outputs / n
+        y_true = _same_dtype(y_true, y_pred)
         return (y_pred - y_true) / np.float32(y_pred.shape[1] * len(y_pred))
 
 
@@ -114,6 +118,7 @@ class MeanSquaredError(Loss):
         return np.mean(np.square(y_true - y_pred), axis=-1)
 
     def backward(self, y_pred, y_true):
+        y_true = _same_dtype(y_true, y_pred)
         return -2 * (y_true - y_pred) / np.float32(y_pred.shape[1] * len(y_pred))
 
 
@@ -129,7 +134,14 @@ class MeanAbsoluteError(Loss):
         return np.mean(np.abs(y_true - y_pred), axis=-1)
 
     def backward(self, y_pred, y_true):
+        y_true = _same_dtype(y_true, y_pred)
         return -np.sign(y_true - y_pred) / np.float32(y_pred.shape[1] * len(y_pred))
+
+
+def _same_dtype(y_true, y_pred):
+    """Targets given as whole numbers (one-hot, 0/1, values) in the predictions' float type,
+    so a float32 model gets float32 gradients; class indices stay integers."""
+    return y_true if y_true.ndim == 1 else np.asarray(y_true, dtype=y_pred.dtype)
 
 
 def _one_hot(y_true, classes, dtype):

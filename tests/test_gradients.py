@@ -1,0 +1,406 @@
+"""Every registered layer, activation and loss against central differences (float64).
+
+The cases are keyed by registry name and the parametrization iterates the registries, so a
+newly registered class without a case here fails (it is never silently skipped).
+"""
+
+import numpy as np
+import pytest
+from gradcheck import assert_gradient, check_layer_gradients, numeric_gradient, to_float64
+
+from nnfs_cli import build  # noqa: F401 (fills every registry)
+from nnfs_cli.activations import Linear, ReLU, Sigmoid, Softmax
+from nnfs_cli.layers import Dense, Dropout
+from nnfs_cli.losses import (BinaryCrossentropy, CategoricalCrossentropy, MeanAbsoluteError,
+                             MeanSquaredError)
+from nnfs_cli.model import Model
+from nnfs_cli.registry import ACTIVATIONS, INITIALIZERS, LAYERS, LOSSES
+
+N_INPUTS, BATCH = 4, 6
+# Parameters under L1 and inputs to ReLU stay this far from 0 so that no kink lies
+# within the finite-difference step.
+MARGIN = 1e-3
+
+
+def away_from_zero(rng, shape, low=0.1, high=1.5):
+    return rng.uniform(low, high, shape) * rng.choice([-1.0, 1.0], shape)
+
+
+def cases(registry, table):
+    """pytest params: one per case of every registered name; a name without cases still gets
+    one param, which fails."""
+    params = []
+    for name in registry.names():
+        entries = table.get(name)
+        if not entries:
+            params.append(pytest.param(name, None, id=f"{name}-NO-CASE"))
+            continue
+        params.extend(pytest.param(name, make, id=f"{name}-{case_id}")
+                      for case_id, make in entries)
+    return params
+
+
+def require(make, kind, name, table_name):
+    if make is None:
+        pytest.fail(f"registered {kind} {name!r} has no gradient case: add one to {table_name}")
+
+
+# ---------------------------------------------------------------- layers
+
+def dense_case(options=None, init="normal_0.01", random_biases=False):
+    options = options or {}
+
+    def make():
+        rng = np.random.default_rng(1)
+        layer = Dense(5, init=init, **options)
+        assert layer.build(N_INPUTS, rng) == 5
+        if random_biases:
+            layer.params["biases"][...] = away_from_zero(rng, layer.params["biases"].shape)
+        if options.get("weight_l1") or options.get("bias_l1"):
+            for key, param in layer.params.items():
+                if options.get({"weights": "weight_l1", "biases": "bias_l1"}[key]):
+                    assert np.abs(param).min() > MARGIN, f"{key} too close to the L1 kink"
+        return layer, rng.standard_normal((BATCH, N_INPUTS)), None
+    return make
+
+
+REGULARIZED = {
+    "weight_l1": {"weight_l1": 0.01},
+    "weight_l2": {"weight_l2": 0.05},
+    "bias_l1": {"bias_l1": 0.02},
+    "bias_l2": {"bias_l2": 0.07},
+    "all": {"weight_l1": 0.01, "weight_l2": 0.05, "bias_l1": 0.02, "bias_l2": 0.07},
+}
+
+
+def dropout_case(rate, training=True):
+    def make():
+        gen = np.random.default_rng(3)
+        layer = Dropout(rate)
+        assert layer.build(N_INPUTS, gen) == N_INPUTS
+        state = gen.bit_generator.state
+        first = {}
+
+        def forward(x):
+            # Rewind the generator so every call draws the mask of the first call.
+            gen.bit_generator.state = state
+            out = layer.forward(x, training=training)
+            kept = out != 0
+            first.setdefault("kept", kept)
+            np.testing.assert_array_equal(kept, first["kept"], "dropout mask changed")
+            return out
+        x = away_from_zero(np.random.default_rng(4), (BATCH, N_INPUTS))
+        return layer, x, forward
+    return make
+
+
+LAYER_CASES = {
+    "dense": (
+        [(f"init={init}", dense_case(init=init)) for init in INITIALIZERS.names()]
+        + [(name, dense_case(options, init="glorot_uniform", random_biases=True))
+           for name, options in REGULARIZED.items()]
+    ),
+    "dropout": [
+        ("rate=0.3-training", dropout_case(0.3)),
+        ("rate=0.5-training", dropout_case(0.5)),
+        ("rate=0.3-inference", dropout_case(0.3, training=False)),
+        ("rate=0", dropout_case(0.0)),
+    ],
+}
+
+
+@pytest.mark.parametrize("name, make", cases(LAYERS, LAYER_CASES))
+def test_layer_gradients(name, make):
+    require(make, "layer", name, "LAYER_CASES")
+    layer, x, forward = make()
+    assert isinstance(layer, LAYERS.get(name))
+    check_layer_gradients(layer, x, forward=forward)
+
+
+def test_dropout_mask_drops_and_rescales():
+    gen = np.random.default_rng(3)
+    layer = Dropout(0.3)
+    layer.build(N_INPUTS, gen)
+    x = away_from_zero(np.random.default_rng(4), (50, N_INPUTS))
+    out = layer.forward(x, training=True)
+    kept = out != 0
+    assert 0.5 < kept.mean() < 0.9
+    np.testing.assert_allclose(out[kept], x[kept] / 0.7, rtol=1e-6)
+    np.testing.assert_allclose(layer.backward(np.ones_like(x)), kept / 0.7, rtol=1e-6)
+    assert layer.forward(x, training=False) is x
+
+
+# ---------------------------------------------------------------- activations
+
+ACTIVATION_CASES = {
+    "relu": [("batch", lambda rng: away_from_zero(rng, (BATCH, N_INPUTS)))],
+    "softmax": [("batch", lambda rng: rng.standard_normal((BATCH, N_INPUTS)) * 2)],
+    "sigmoid": [("batch", lambda rng: rng.standard_normal((BATCH, N_INPUTS)) * 2)],
+    "linear": [("batch", lambda rng: rng.standard_normal((BATCH, N_INPUTS)))],
+}
+
+
+@pytest.mark.parametrize("name, make", cases(ACTIVATIONS, ACTIVATION_CASES))
+def test_activation_gradients(name, make):
+    require(make, "activation", name, "ACTIVATION_CASES")
+    activation = ACTIVATIONS.get(name)()
+    assert activation.build(N_INPUTS, np.random.default_rng(0)) == N_INPUTS
+    assert activation.params == {} and activation.grads == {}
+    check_layer_gradients(activation, make(np.random.default_rng(5)))
+
+
+def test_relu_gradient_is_a_step():
+    relu = ReLU()
+    x = np.array([[-2.0, -0.5, 0.5, 3.0]])
+    np.testing.assert_array_equal(relu.forward(x, training=True), [[0, 0, 0.5, 3.0]])
+    np.testing.assert_array_equal(relu.backward(np.full_like(x, 7.0)), [[0, 0, 7.0, 7.0]])
+
+
+# ---------------------------------------------------------------- losses
+
+def softmax_rows(rng, shape):
+    z = rng.standard_normal(shape)
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def cce_case(one_hot):
+    def make(rng):
+        y_pred = softmax_rows(rng, (BATCH, 3))
+        labels = rng.integers(0, 3, BATCH)
+        return y_pred, (np.eye(3)[labels] if one_hot else labels)
+    return make
+
+
+def bce_case(rng):
+    return rng.uniform(0.05, 0.95, (BATCH, 3)), rng.integers(0, 2, (BATCH, 3)).astype(np.float64)
+
+
+def mse_case(rng):
+    return rng.standard_normal((BATCH, 2)), rng.standard_normal((BATCH, 2))
+
+
+def mae_case(rng):
+    y_true = rng.standard_normal((BATCH, 2))
+    # |y_pred - y_true| >= 0.1: away from the kink of |.|
+    return y_true + away_from_zero(rng, (BATCH, 2)), y_true
+
+
+LOSS_CASES = {
+    "categorical_crossentropy": [("labels", cce_case(one_hot=False)),
+                                 ("one-hot", cce_case(one_hot=True))],
+    "binary_crossentropy": [("3-outputs", bce_case)],
+    "mean_squared_error": [("2-outputs", mse_case)],
+    "mean_absolute_error": [("2-outputs", mae_case)],
+}
+
+
+@pytest.mark.parametrize("name, make", cases(LOSSES, LOSS_CASES))
+def test_loss_backward_is_gradient_of_mean_loss(name, make):
+    require(make, "loss", name, "LOSS_CASES")
+    loss = LOSSES.get(name)()
+    y_pred, y_true = make(np.random.default_rng(6))
+    analytic = loss.backward(y_pred.copy(), y_true)
+
+    def objective():
+        return np.mean(loss.forward(y_pred, y_true))
+
+    assert loss.forward(y_pred, y_true).shape == (BATCH,)
+    assert loss.calculate(y_pred, y_true) == pytest.approx(objective(), rel=1e-12)
+    assert_gradient(analytic, numeric_gradient(objective, y_pred), f"{name}.backward")
+
+
+FUSED_CASES = {
+    "categorical_crossentropy": [("labels", cce_case(one_hot=False)),
+                                 ("one-hot", cce_case(one_hot=True))],
+    "binary_crossentropy": [("3-outputs", bce_case)],
+}
+
+
+def fused_cases():
+    params = []
+    for name in LOSSES.names():
+        if LOSSES.get(name).fused_activation is None:
+            continue
+        entries = FUSED_CASES.get(name)
+        if not entries:
+            params.append(pytest.param(name, None, id=f"{name}-NO-CASE"))
+        params.extend(pytest.param(name, make, id=f"{name}-{case_id}")
+                      for case_id, make in entries or ())
+    return params
+
+
+def test_fused_losses_are_the_book_pairs():
+    assert CategoricalCrossentropy.fused_activation is Softmax
+    assert BinaryCrossentropy.fused_activation is Sigmoid
+    assert MeanSquaredError.fused_activation is None
+    assert MeanAbsoluteError.fused_activation is None
+
+
+@pytest.mark.parametrize("name, make", fused_cases())
+def test_fused_backward_is_gradient_wrt_activation_inputs(name, make):
+    require(make, "fused loss", name, "FUSED_CASES")
+    loss = LOSSES.get(name)()
+    activation = loss.fused_activation()
+    rng = np.random.default_rng(7)
+    _, y_true = make(rng)
+    z = rng.standard_normal((BATCH, y_true.shape[1] if y_true.ndim == 2 else 3)) * 2
+    analytic = loss.fused_backward(activation.forward(z, training=True), y_true)
+
+    def objective():
+        return np.mean(loss.forward(activation.forward(z, training=False), y_true))
+
+    numeric = numeric_gradient(objective, z)
+    assert_gradient(analytic, numeric, f"{name}.fused_backward")
+    # The unfused chain (activation.backward of loss.backward) gives the same gradient.
+    output = activation.forward(z, training=True)
+    assert_gradient(activation.backward(loss.backward(output, y_true)), numeric,
+                    f"{name}: activation.backward(loss.backward)")
+
+
+# ---------------------------------------------------------------- bias/weight penalties
+
+@pytest.mark.parametrize("key, other, option", [
+    ("biases", "weights", "bias_l2"),
+    ("weights", "biases", "weight_l2"),
+])
+def test_l2_gradient_uses_its_own_parameter(key, other, option):
+    # One input, so weights and biases have the same shape (1, 3): using the wrong array
+    # would not fail on shapes (the book's notes had dbiases += 2 * l2 * weights).
+    layer = Dense(3, **{option: 0.25})
+    layer.build(1, np.random.default_rng(0))
+    layer.params["weights"][...] = [[1.0, 2.0, 3.0]]
+    layer.params["biases"][...] = [[-0.5, 0.25, 4.0]]
+    layer.forward(np.ones((2, 1), np.float32), training=True)
+    layer.backward(np.zeros((2, 3), np.float32))
+    np.testing.assert_allclose(layer.grads[key], 2 * 0.25 * layer.params[key], rtol=1e-6)
+    np.testing.assert_array_equal(layer.grads[other], 0)
+    assert layer.regularization_loss() == pytest.approx(0.25 * np.sum(layer.params[key] ** 2))
+
+
+@pytest.mark.parametrize("key, other, option", [
+    ("biases", "weights", "bias_l1"),
+    ("weights", "biases", "weight_l1"),
+])
+def test_l1_gradient_uses_its_own_parameter(key, other, option):
+    layer = Dense(3, **{option: 0.25})
+    layer.build(1, np.random.default_rng(0))
+    layer.params["weights"][...] = [[1.0, -2.0, 3.0]]
+    layer.params["biases"][...] = [[-0.5, 0.25, -4.0]]
+    layer.forward(np.ones((2, 1), np.float32), training=True)
+    layer.backward(np.zeros((2, 3), np.float32))
+    np.testing.assert_allclose(layer.grads[key], 0.25 * np.sign(layer.params[key]), rtol=1e-6)
+    np.testing.assert_array_equal(layer.grads[other], 0)
+    assert layer.regularization_loss() == pytest.approx(0.25 * np.sum(np.abs(layer.params[key])))
+
+
+# ---------------------------------------------------------------- whole models
+
+def make_model(stack, loss, n_inputs=3, seed=0):
+    model = Model(stack, loss)
+    rng = np.random.default_rng(seed)
+    model.build(n_inputs, rng)
+    for layer in model.layers:
+        to_float64(layer)
+        if "biases" in layer.params:
+            layer.params["biases"][...] = rng.uniform(-0.3, 0.3, layer.params["biases"].shape)
+    return model
+
+
+def relu_margin(model, x):
+    """The smallest |input| of any ReLU in the stack, for inputs x."""
+    margin = np.inf
+    for layer in model.layers:
+        if isinstance(layer, ReLU):
+            margin = min(margin, np.abs(x).min())
+        x = layer.forward(x, training=False)
+    return margin
+
+
+def check_model_gradients(model, x, y_true):
+    """Model.backward against central differences of data loss + regularization loss."""
+    assert relu_margin(model, x) > MARGIN
+    output = model.forward(x, training=True)
+    model.backward(output, y_true)
+    items = model.param_items()
+    assert items, "the model has no parameters"
+    analytic = {key: np.array(grad) for key, _, grad in items}
+
+    def objective():
+        output = model.forward(x, training=False)
+        return model.loss.calculate(output, y_true) + model.regularization_loss()
+
+    for key, param, _ in items:
+        assert_gradient(analytic[key], numeric_gradient(objective, param), f"param {key}")
+
+
+def l2_dense(units):
+    return Dense(units, init="glorot_uniform", weight_l2=0.01, bias_l2=0.02)
+
+
+def classifier(rng):
+    model = make_model([l2_dense(5), ReLU(), l2_dense(4), ReLU(), l2_dense(3), Softmax()],
+                       CategoricalCrossentropy())
+    return model, rng.standard_normal((8, 3)), rng.integers(0, 3, 8)
+
+
+def classifier_one_hot(rng):
+    model, x, labels = classifier(rng)
+    return model, x, np.eye(3)[labels]
+
+
+def binary(rng):
+    model = make_model([Dense(5, init="glorot_uniform"), ReLU(), Dense(3, init="glorot_uniform"),
+                        Sigmoid()], BinaryCrossentropy())
+    return model, rng.standard_normal((8, 3)), rng.integers(0, 2, (8, 3)).astype(np.float64)
+
+
+def regression(loss):
+    def make(rng):
+        model = make_model([Dense(5, init="glorot_uniform", weight_l2=0.01), ReLU(),
+                            Dense(2, init="glorot_uniform"), Linear()], loss)
+        x = rng.standard_normal((8, 3))
+        return model, x, rng.standard_normal((8, 2)) * 3
+    return make
+
+
+MODEL_CASES = {
+    "dense-relu-dense-relu-dense-softmax+cce-l2": (classifier, True),
+    "softmax+cce-one-hot": (classifier_one_hot, True),
+    "sigmoid+bce": (binary, True),
+    "linear+mse": (regression(MeanSquaredError()), False),
+    "linear+mae": (regression(MeanAbsoluteError()), False),
+}
+
+
+MODEL_PARAMS = [pytest.param(case, False, id=case) for case in MODEL_CASES] + [
+    pytest.param(case, True, id=f"{case}-unfused")
+    for case, (_, fused) in MODEL_CASES.items() if fused]
+
+
+@pytest.mark.parametrize("case, force_unfused", MODEL_PARAMS)
+def test_model_backward_matches_numeric_gradient(case, force_unfused):
+    make, fused = MODEL_CASES[case]
+    model, x, y_true = make(np.random.default_rng(8))
+    assert model.fused is fused
+    if force_unfused:
+        model.fused = False   # through Softmax/Sigmoid.backward and loss.backward instead
+    check_model_gradients(model, x, y_true)
+
+
+@pytest.mark.parametrize("stack, loss, fused", [
+    ([Dense(3), Softmax()], CategoricalCrossentropy(), True),
+    ([Dense(3), Sigmoid()], BinaryCrossentropy(), True),
+    ([Dense(3), Softmax()], BinaryCrossentropy(), False),
+    ([Dense(3), Sigmoid()], CategoricalCrossentropy(), False),
+    ([Dense(3), Softmax()], MeanSquaredError(), False),
+    ([Dense(3), Linear()], MeanSquaredError(), False),
+    ([Dense(3), Linear()], MeanAbsoluteError(), False),
+    ([Dense(3), ReLU()], CategoricalCrossentropy(), False),
+    ([Dense(3)], CategoricalCrossentropy(), False),
+    ([Softmax(), Dense(3)], CategoricalCrossentropy(), False),
+    ([], CategoricalCrossentropy(), False),
+], ids=["softmax+cce", "sigmoid+bce", "softmax+bce", "sigmoid+cce", "softmax+mse",
+        "linear+mse", "linear+mae", "relu+cce", "dense+cce", "softmax-not-last+cce", "empty"])
+def test_model_picks_fused_path_only_for_book_pairs(stack, loss, fused):
+    assert Model(stack, loss).fused is fused
