@@ -3,7 +3,8 @@
 import numpy as np
 
 # Importing these modules fills the registries.
-from nnfs_cli import activations, datasets, layers, losses, metrics, optimizers  # noqa: F401
+from nnfs_cli import (activations, datasets, fashion_data, layers, losses,  # noqa: F401
+                      metrics, optimizers)
 from nnfs_cli.model import Model
 from nnfs_cli.registry import ACTIVATIONS, DATASETS, LAYERS, LOSSES, METRICS, OPTIMIZERS
 

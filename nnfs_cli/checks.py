@@ -83,6 +83,14 @@ def in_range(low, high, high_inclusive=False):
     return check_range
 
 
+def open_fraction(value):
+    """A float strictly between 0 and 1."""
+    value = _finite_float(value)
+    if not 0 < value < 1:
+        raise ValueError(f"must be in (0, 1), got {value:g}")
+    return value
+
+
 def boolean(value):
     if not isinstance(value, bool):
         raise ValueError(f"expected true or false, got {value!r}")

@@ -16,7 +16,7 @@ class Group(click.Group):
             return super().invoke(ctx)
         except NnfsError as error:
             for line in str(error).splitlines():
-                click.echo(f"Error: {line}", err=True)
+                click.echo(f"{error.prefix}{line}", err=True)
             ctx.exit(error.exit_code)
 
 
@@ -33,7 +33,9 @@ def cli():
 
 
 @cli.command()
-@click.argument("config_path", metavar="CONFIG", type=click.Path(dir_okay=False))
+@click.argument("config_path", metavar="[CONFIG]", required=False, type=click.Path(dir_okay=False))
+@click.option("--resume", type=click.Path(file_okay=False), metavar="RUN_DIR",
+              help="Continue an interrupted run from its checkpoint (instead of CONFIG).")
 @click.option("--run-dir", type=click.Path(file_okay=False),
               help="Where to write the run (default: runs/<config stem>-<YYYYmmdd-HHMMSS>).")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
@@ -43,17 +45,31 @@ def cli():
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors and the final summary.")
 @click.option("--print-config", is_flag=True,
               help="Print the fully resolved config and exit without training.")
-def train(config_path, run_dir, overrides, seed, epochs, quiet, print_config):
+@click.option("--no-download", is_flag=True,
+              help="Fail instead of downloading a missing data set (Fashion-MNIST).")
+def train(config_path, resume, run_dir, overrides, seed, epochs, quiet, print_config, no_download):
     """Train the model that CONFIG describes and write a run directory.
+
+    Ctrl-C saves a checkpoint after the current batch; --resume continues from it.
 
     \b
     Example:
       nnfs train configs/spiral.yaml
       nnfs train configs/fashion.yaml --epochs 3 --set optimizer.learning_rate=0.002
+      nnfs train --resume runs/fashion-20261127-101500 --epochs 20
     """
     from nnfs_cli import build, config as configs, rundir, runner  # noqa: F401 (fills registries)
     from nnfs_cli.report import Reporter
 
+    if resume:
+        if config_path or overrides or seed is not None or run_dir or print_config:
+            raise click.UsageError("--resume takes only --epochs, --quiet and --no-download")
+        _, final = runner.resume(resume, Reporter(quiet=quiet), epochs, download=not no_download)
+        for line in final:
+            click.echo(line)
+        return
+    if not config_path:
+        raise click.UsageError("give a CONFIG file, or --resume RUN_DIR")
     overrides = list(overrides)
     if seed is not None:
         overrides.append(f"seed={seed}")
@@ -63,8 +79,9 @@ def train(config_path, run_dir, overrides, seed, epochs, quiet, print_config):
     if print_config:
         click.echo(rundir.dump_config(config), nl=False)
         return
-    run_dir = rundir.create(run_dir or rundir.default_path(config_path))
-    _, final = runner.train(config, run_dir, Reporter(quiet=quiet))
+    run_dir = run_dir or rundir.default_path(config_path)
+    _, final = runner.train(config, run_dir, Reporter(quiet=quiet),
+                             download=not no_download)
     for line in final:
         click.echo(line)
 
@@ -89,6 +106,72 @@ def download_fashion_command(url, dest, force, sha256):
 
     path = download_fashion(url, dest, force=force, sha256=sha256)
     click.echo(str(path))
+
+
+@cli.command()
+@click.argument("run_dir", metavar="RUN_DIR", type=click.Path(file_okay=False))
+@click.option("--split", type=click.Choice(["test", "validation", "train"]),
+              help="The split to score (default: test if the data set has one, else validation).")
+@click.option("--batch-size", type=click.IntRange(min=1),
+              help="Samples per forward pass (default: the run's training batch size).")
+@click.option("--json", "as_json", is_flag=True, help="Print eval.json on stdout instead of tables.")
+@click.option("--best", is_flag=True,
+              help="Use params_best.pkl; writes eval_best.json and confusion_matrix_best.png.")
+def evaluate(run_dir, split, batch_size, as_json, best):
+    """Score a trained run on one split of its data, reloaded with the run's seed.
+
+    Prints loss and accuracy, then per-class precision, recall, F1 and the confusion
+    matrix (classifiers) or MSE and MAE (regression). Writes RUN_DIR/eval.json and,
+    for classifiers, RUN_DIR/confusion_matrix.png.
+
+    \b
+    Example:
+      nnfs evaluate runs/fashion-20261127-101500
+      nnfs evaluate runs/spiral-20261127-101500 --split train --json
+    """
+    from nnfs_cli import evaluation
+    from nnfs_cli.saved_run import load_run
+
+    run = load_run(run_dir, best)
+    report = evaluation.evaluate_run(run, split, batch_size)
+    written = evaluation.write_report(run, report, best)
+    click.echo(evaluation.to_json(report) if as_json else evaluation.format_text(report), nl=False)
+    click.echo("wrote " + ", ".join(map(str, written)), err=True)
+
+
+@cli.command()
+@click.argument("inputs", metavar="IMAGE|DIR|ROWS...", nargs=-1, required=True, type=click.Path())
+@click.option("--run", "run_dir", type=click.Path(file_okay=False),
+              help="The run to use (default: the newest Fashion-MNIST run under runs/).")
+@click.option("--top-k", type=click.IntRange(min=1), default=3, show_default=True,
+              help="How many of the most likely classes to list (at most all of them).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of lines.")
+# images.INVERT_CHOICES, spelled out so that `nnfs --help` need not import OpenCV.
+@click.option("--invert", type=click.Choice(["auto", "yes", "no"]), default="auto",
+              show_default=True, help="Make pictures light-on-dark: auto when the background "
+              "is light.")
+@click.option("--best", is_flag=True, help="Use the run's params_best.pkl.")
+def predict(inputs, run_dir, top_k, as_json, invert, best):
+    """Classify pictures with a Fashion-MNIST run, or predict rows of features (.npy or
+    .csv, one sample per row) with any run. A DIR means every file in it, sorted.
+
+    \b
+    Example:
+      nnfs predict shirt.jpg photos/
+      nnfs predict points.csv --run runs/spiral-20261127-101500 --top-k 2 --json
+    """
+    from nnfs_cli import prediction
+    from nnfs_cli.saved_run import load_run
+
+    if run_dir is None:
+        run_dir = prediction.newest_run()
+        click.echo(f"using {run_dir}, the newest Fashion-MNIST run under runs/", err=True)
+    results, errors = prediction.predict(load_run(run_dir, best), inputs, top_k, invert)
+    for message in errors:
+        click.echo(f"{NnfsError.prefix}{message}", err=True)
+    click.echo(prediction.render(results, as_json), nl=False)
+    if errors:
+        click.get_current_context().exit(1)
 
 
 def main():

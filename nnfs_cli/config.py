@@ -17,6 +17,20 @@ TOP_LEVEL = ("seed", "data", "model", "loss", "optimizer", "metric", "training")
 REQUIRED = ("data", "model", "loss", "optimizer")
 
 
+class EarlyStopping:
+    """`training.early_stopping`: stop when `monitor` has not improved by `min_delta` for
+    `patience` epochs."""
+
+    constraints = {
+        "monitor": checks.one_of("val_loss", "val_accuracy"),
+        "patience": checks.positive_int,
+        "min_delta": checks.non_negative,
+    }
+
+    def __init__(self, monitor="val_loss", patience=5, min_delta=0.0):
+        pass
+
+
 class TrainingOptions:
     """The `training:` section."""
 
@@ -25,9 +39,12 @@ class TrainingOptions:
         "batch_size": checks.optional(checks.positive_int),
         "shuffle": checks.boolean,
         "print_every": checks.positive_int,
+        "checkpoint_seconds": checks.non_negative,
+        "early_stopping": EarlyStopping,
     }
 
-    def __init__(self, epochs=10, batch_size=None, shuffle=True, print_every=1):
+    def __init__(self, epochs=10, batch_size=None, shuffle=True, print_every=1,
+                 checkpoint_seconds=10.0, early_stopping=None):
         pass
 
 
@@ -272,7 +289,14 @@ def _options(path, options, cls, owner, problems):
             problems.append(_unknown_key(f"{path}.{key}", key, list(parameters) or ["(none)"], owner))
     for name, parameter in parameters.items():
         key_path = f"{path}.{name}"
-        if name in options:
+        if name in options and isinstance(constraints[name], type):   # a nested section
+            value = options[name]
+            if value is not None and not isinstance(value, dict):
+                problems.append(f"{key_path}: expected a mapping, got {value!r}")
+                value = None
+            result[name] = (None if value is None else
+                            _options(key_path, value, constraints[name], name, problems))
+        elif name in options:
             result[name] = _check(key_path, options[name], constraints[name], problems)
         elif parameter.default is inspect.Parameter.empty:
             problems.append(f"{key_path}: required for {owner}")

@@ -1,4 +1,4 @@
-"""Data sets by name: the `nnfs` package's spiral, vertical and sine data (and Fashion-MNIST,
+"""Data sets by name: the `nnfs` package's spiral, vertical and sine data (Fashion-MNIST is
 in fashion_data.py). Each yields float32 inputs (rows are samples) split for training."""
 
 import contextlib
@@ -31,6 +31,9 @@ class Dataset:
     task = "classification"
     constraints = {}
     class_names = None
+
+    def ensure_available(self, download, say):
+        """Make sure the data is on disk, fetching it if allowed; generated sets always are."""
 
     def load(self, seed):
         """Return Splits, generated or shuffled reproducibly from `seed`."""

@@ -5,6 +5,12 @@ class NnfsError(Exception):
     """A runtime failure with a one-line message for the user (exit code 1)."""
 
     exit_code = 1
+    prefix = "Error: "
+
+    def __init__(self, message, exit_code=None):
+        super().__init__(message)
+        if exit_code is not None:
+            self.exit_code = exit_code
 
 
 class ConfigError(NnfsError):

@@ -64,6 +64,25 @@ def _csv_value(value):
     return f"{value:.8g}" if isinstance(value, float) else value
 
 
+def write_checkpoint(run_dir, state):
+    safe_pickle.dump(state, Path(run_dir) / "checkpoint.pkl")
+
+
+def read_checkpoint(run_dir):
+    path = Path(run_dir) / "checkpoint.pkl"
+    if not path.exists():
+        raise NnfsError(f"{path}: no checkpoint to resume from")
+    state = safe_pickle.load(path)
+    if not isinstance(state, dict) or "trainer" not in state:
+        raise NnfsError(f"{path}: not a checkpoint written by nnfs")
+    return state
+
+
+def read_log(run_dir):
+    path = Path(run_dir) / "train.log"
+    return path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+
+
 def write_log(run_dir, lines):
     files.write_text(Path(run_dir) / "train.log", "\n".join(lines) + "\n")
 

@@ -23,7 +23,8 @@ def test_resolves_defaults(write_config):
     assert resolved["metric"] == "categorical_accuracy"
     assert resolved["optimizer"] == {"name": "adam", "learning_rate": 0.02, "decay": 5e-7,
                                      "epsilon": 1e-7, "beta_1": 0.9, "beta_2": 0.999}
-    assert resolved["training"] == {"epochs": 5, "batch_size": 64, "shuffle": True, "print_every": 1}
+    assert resolved["training"] == {"epochs": 5, "batch_size": 64, "shuffle": True, "print_every": 1,
+                                    "checkpoint_seconds": 10.0, "early_stopping": None}
     assert list(resolved) == ["seed", "data", "model", "loss", "optimizer", "metric", "training"]
 
 
@@ -138,6 +139,20 @@ def test_invalid_yaml_and_wrong_shapes(write_config):
         "expected a mapping with keys seed, data, model, loss, optimizer, metric, training, got list"]
     text = SPIRAL.replace("model:\n", "model: 3\nunused:\n")
     assert "model: expected a non-empty list of layers, got 3" in problems(write_config, text)
+
+
+def test_early_stopping_section(write_config):
+    text = SPIRAL.replace("batch_size: 64}", "batch_size: 64, early_stopping: {patience: 2}}")
+    assert config.load(write_config(text))["training"]["early_stopping"] == {
+        "monitor": "val_loss", "patience": 2, "min_delta": 0.0}
+    text = SPIRAL.replace("batch_size: 64}", "batch_size: 64, early_stopping: "
+                          "{monitor: loss, patience: 0, wait: 1}}")
+    assert problems(write_config, text) == [
+        "training.early_stopping.wait: unknown key 'wait' for early_stopping; "
+        "choose from monitor, patience, min_delta",
+        "training.early_stopping.monitor: expected one of val_loss, val_accuracy, got 'loss'",
+        "training.early_stopping.patience: expected a positive integer, got 0",
+    ]
 
 
 def test_overrides(write_config):
