@@ -8,16 +8,32 @@ from nnfs_cli import __version__
 from nnfs_cli.errors import NnfsError
 
 
+# One BLAS thread: these networks' matrices are small, and on 2 cores a second OpenBLAS thread
+# costs more in hand-offs than it gains (bench/README.md has the measurements).
+DEFAULT_THREADS = 1
+
+
+def blas_threads(count):
+    """Limit BLAS to `count` threads for the enclosed work."""
+    from threadpoolctl import threadpool_limits
+    return threadpool_limits(limits=int(count), user_api="blas")
+
+
 class Group(click.Group):
     """Turns NnfsError into one line on stderr and its exit code, never a traceback."""
 
     def invoke(self, ctx):
         try:
-            return super().invoke(ctx)
+            with blas_threads(DEFAULT_THREADS):
+                return super().invoke(ctx)
         except NnfsError as error:
             for line in str(error).splitlines():
                 click.echo(f"{error.prefix}{line}", err=True)
             ctx.exit(error.exit_code)
+        except KeyboardInterrupt:
+            # Caught here, or click turns it into "Aborted!" and exit 1 (a second Ctrl-C).
+            click.echo("Interrupted.", err=True)
+            ctx.exit(130)
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -47,7 +63,10 @@ def cli():
               help="Print the fully resolved config and exit without training.")
 @click.option("--no-download", is_flag=True,
               help="Fail instead of downloading a missing data set (Fashion-MNIST).")
-def train(config_path, resume, run_dir, overrides, seed, epochs, quiet, print_config, no_download):
+@click.option("--threads", type=click.IntRange(min=1), envvar="NNFS_THREADS", show_envvar=True,
+              default=DEFAULT_THREADS, show_default=True, help="BLAS threads for matrix products.")
+def train(config_path, resume, run_dir, overrides, seed, epochs, quiet, print_config, no_download,
+          threads):
     """Train the model that CONFIG describes and write a run directory.
 
     Ctrl-C saves a checkpoint after the current batch; --resume continues from it.
@@ -58,6 +77,12 @@ def train(config_path, resume, run_dir, overrides, seed, epochs, quiet, print_co
       nnfs train configs/fashion.yaml --epochs 3 --set optimizer.learning_rate=0.002
       nnfs train --resume runs/fashion-20261127-101500 --epochs 20
     """
+    with blas_threads(threads):
+        _train(config_path, resume, run_dir, overrides, seed, epochs, quiet, print_config,
+               no_download)
+
+
+def _train(config_path, resume, run_dir, overrides, seed, epochs, quiet, print_config, no_download):
     from nnfs_cli import build, config as configs, rundir, runner  # noqa: F401 (fills registries)
     from nnfs_cli.report import Reporter
 
@@ -114,7 +139,7 @@ def download_fashion_command(url, dest, force, sha256):
               help="The split to score (default: test if the data set has one, else validation).")
 @click.option("--batch-size", type=click.IntRange(min=1),
               help="Samples per forward pass (default: the run's training batch size).")
-@click.option("--json", "as_json", is_flag=True, help="Print eval.json on stdout instead of tables.")
+@click.option("--json", "as_json", is_flag=True, help="Print eval.json on stdout, not tables.")
 @click.option("--best", is_flag=True,
               help="Use params_best.pkl; writes eval_best.json and confusion_matrix_best.png.")
 def evaluate(run_dir, split, batch_size, as_json, best):
@@ -172,6 +197,35 @@ def predict(inputs, run_dir, top_k, as_json, invert, best):
     click.echo(prediction.render(results, as_json), nl=False)
     if errors:
         click.get_current_context().exit(1)
+
+
+@cli.command()
+@click.argument("root", metavar="[DIR]", default="runs", type=click.Path())
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of objects instead.")
+def runs(root, as_json):
+    """List the runs in DIR (default: runs/), newest last: data set, epochs done of
+    configured, best and final validation accuracy, wall time and status.
+
+    \b
+    A status is finished, interrupted or diverged; running (its process is alive
+    on this machine); killed (it was running, but its process is gone: --resume
+    continues from the last checkpoint, if any); created (training never started);
+    or unreadable.
+
+    \b
+    Example:
+      nnfs runs
+      nnfs runs experiments --json
+    """
+    from nnfs_cli import listing
+
+    found = listing.list_runs(root)
+    if as_json:
+        click.echo(listing.to_json(found))
+    elif found:
+        click.echo("\n".join(listing.format_table(found)))
+    else:
+        click.echo(f"no runs in {root}")
 
 
 def main():

@@ -55,6 +55,13 @@ def _load_data(config, reporter, download):
     return data, data.load(config["seed"])
 
 
+def blas_info():
+    """Which BLAS ran and with how many threads: results and speed depend on both."""
+    from threadpoolctl import threadpool_info
+    return [{key: pool.get(key) for key in ("internal_api", "architecture", "num_threads")}
+            for pool in threadpool_info() if pool.get("user_api") == "blas"]
+
+
 class Run:
     """One run directory and the trainer that fills it."""
 
@@ -167,6 +174,7 @@ class Run:
             "class_names": self.data.class_names,
             "versions": {"nnfs_cli": __version__, "numpy": np.__version__,
                          "python": platform.python_version()},
+            "blas": blas_info(),
         })
         if getattr(trainer.metric, "precision", None) is not None:
             summary["regression_precision"] = trainer.metric.precision
