@@ -36,3 +36,48 @@ def spiral_config(write_config):
 @pytest.fixture
 def repo_root():
     return Path(__file__).resolve().parents[1]
+
+
+REAL_ARCHIVE = Path(__file__).resolve().parents[1].parent / "shared" / "datasets" / "fashion_mnist_images.zip"
+
+
+def write_fashion_zip(path, per_label=20, seed=0):
+    """A small learnable archive in the nnfs.io layout: label k is a bright band at rows 2k-2k+5."""
+    import zipfile
+
+    import cv2
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    with zipfile.ZipFile(path, "w") as zf:
+        for split in ("train", "test"):
+            for label in range(10):
+                for index in range(per_label):
+                    image = rng.integers(0, 90, (28, 28), dtype=np.uint8)
+                    image[2 * label + 2:2 * label + 6, 4:24] = rng.integers(180, 256, (4, 20))
+                    png = cv2.imencode(".png", image)[1].tobytes()
+                    zf.writestr(f"{split}/{label}/{index:04d}.png", png)
+    return path
+
+
+@pytest.fixture(scope="session")
+def real_fashion_download(tmp_path_factory):
+    """The real Fashion-MNIST, fetched once through `nnfs download-fashion` from a file:// URL:
+    the CliRunner result and the data set folder."""
+    if not REAL_ARCHIVE.exists():
+        pytest.skip(f"the real archive is not at {REAL_ARCHIVE}")
+    from click.testing import CliRunner
+
+    from nnfs_cli.cli import cli
+
+    dest = tmp_path_factory.mktemp("real-fashion")
+    result = CliRunner().invoke(cli, ["download-fashion", "--url", REAL_ARCHIVE.as_uri(),
+                                      "--dest", str(dest)])
+    assert result.exit_code == 0, result.output
+    return result, dest / "fashion_mnist_images"
+
+
+@pytest.fixture(scope="session")
+def real_fashion(real_fashion_download):
+    """The folder of the real Fashion-MNIST (downloaded once per test session)."""
+    return real_fashion_download[1]

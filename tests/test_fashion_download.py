@@ -344,13 +344,9 @@ def test_class_names():
 
 
 @pytest.mark.slow
-def test_real_archive(tmp_path, monkeypatch):
-    if not REAL_ARCHIVE.is_file():
-        pytest.skip(f"the real archive is not at {REAL_ARCHIVE}")
-    result = run("--url", REAL_ARCHIVE.as_uri(), "--dest", str(tmp_path))
-    assert result.exit_code == 0, result.output
+def test_real_archive(real_fashion_download, monkeypatch):
+    result, folder = real_fashion_download
     assert "train: 60000 images, test: 10000 images" in result.stderr
-    folder = tmp_path / "fashion_mnist_images"
     with monkeypatch.context() as patch:
         patch.setattr(fashion.cv2, "imdecode", None)  # must come from the cache built by the download
         cached = load_fashion(folder)
