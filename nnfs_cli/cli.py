@@ -83,7 +83,7 @@ def train(config_path, resume, run_dir, overrides, seed, epochs, quiet, print_co
 
 
 def _train(config_path, resume, run_dir, overrides, seed, epochs, quiet, print_config, no_download):
-    from nnfs_cli import build, config as configs, rundir, runner  # noqa: F401 (fills registries)
+    from nnfs_cli import config as configs, rundir, runner
     from nnfs_cli.report import Reporter
 
     if resume:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from nnfs_cli import checks
+from nnfs_cli import build, checks  # noqa: F401 (build fills the registries)
 from nnfs_cli.errors import ConfigError
 from nnfs_cli.registry import ACTIVATIONS, DATASETS, LAYERS, LOSSES, METRICS, OPTIMIZERS
 
