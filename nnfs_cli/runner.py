@@ -37,7 +37,10 @@ def resume(run_dir, reporter, epochs=None, download=True):
     config = configs.load(run_dir / "config.yaml", overrides)
     state = rundir.read_checkpoint(run_dir)
     done = len(state["trainer"]["history"])
-    if done >= config["training"]["epochs"] and state["trainer"]["position"] is None:
+    # An early-stopped run is finished too, unless --epochs asks for more.
+    finished = done >= config["training"]["epochs"] or (state["trainer"]["stopped_early"]
+                                                        and not epochs)
+    if finished and state["trainer"]["position"] is None:
         raise NnfsError(f"{run_dir} has already trained {done} epochs; "
                         f"pass --epochs N (more than {done}) to train further")
     if state["trainer"]["stopped_early"] and epochs:
@@ -98,7 +101,8 @@ class Run:
         trainer, splits = self.trainer, self.splits
         rundir.write_summary(self.run_dir, self._summary("running"))
         try:
-            with graceful_stop() as stop_requested:
+            # Divergence is reported once, as Diverged; NumPy's overflow warnings are noise.
+            with graceful_stop() as stop_requested, np.errstate(over="ignore", invalid="ignore"):
                 trainer.should_stop = stop_requested
                 trainer.fit(splits.x_train, self.y_train, splits.x_val, self.y_val)
         except Stopped as stop:
@@ -111,6 +115,9 @@ class Run:
         except Diverged as error:
             self.model.set_parameters(trainer.good_params)
             rundir.write_params(self.run_dir, trainer.good_params)
+            if self.best_params is not None:
+                rundir.write_params(self.run_dir, self.best_params, "params_best.pkl")
+            rundir.write_metrics(self.run_dir, trainer.history)
             self.reporter.line(f"diverged: {error}")
             rundir.write_log(self.run_dir, self.reporter.lines)
             rundir.write_summary(self.run_dir, self._summary("diverged"))
