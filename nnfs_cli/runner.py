@@ -33,6 +33,8 @@ def train(config, run_dir, reporter, download=True):
 def resume(run_dir, reporter, epochs=None, download=True):
     """Continue the run in `run_dir` from its checkpoint, to `epochs` if given."""
     run_dir = Path(run_dir)
+    if not (run_dir / "config.yaml").is_file():
+        raise NnfsError(f"{run_dir}: not a run directory (no config.yaml)")
     overrides = [f"training.epochs={epochs}"] if epochs else []
     config = configs.load(run_dir / "config.yaml", overrides)
     state = rundir.read_checkpoint(run_dir)
@@ -121,14 +123,18 @@ class Run:
             self.reporter.line(f"diverged: {error}")
             rundir.write_log(self.run_dir, self.reporter.lines)
             rundir.write_summary(self.run_dir, self._summary("diverged"))
-            raise Diverged(f"training diverged: {error} (kept the parameters of the last good "
-                           f"epoch in {self.run_dir / 'params.pkl'})") from None
+            kept = (f"epoch {len(trainer.history)}" if trainer.history
+                    else "the start of the run")
+            raise Diverged(f"training diverged: {error} (kept the last good parameters, from "
+                           f"{kept}, in {self.run_dir / 'params.pkl'})") from None
         summary = self.save("finished", final=True)
         return summary, self.final_lines(summary)
 
     def _epoch_done(self, trainer, row):
         if trainer.improved:
             self.best_params = [(w.copy(), b.copy()) for w, b in self.model.get_parameters()]
+        if len(trainer.history) == self.config["training"]["epochs"] or trainer.stopped_early:
+            return   # the final save follows
         # Ten thousand tiny full-batch epochs must not mean ten thousand writes.
         if time.perf_counter() - self.last_save >= self.config["training"]["checkpoint_seconds"]:
             self.save("running")

@@ -259,7 +259,7 @@ def test_divergence_keeps_the_last_good_parameters(write_config, tmp_path):
     assert result.exit_code == 1
     assert result.stderr.splitlines()[-1] == (
         "Error: training diverged: the loss became inf at epoch 3, step 3; try a lower learning "
-        f"rate (kept the parameters of the last good epoch in {run_dir / 'params.pkl'})")
+        f"rate (kept the last good parameters, from epoch 2, in {run_dir / 'params.pkl'})")
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["status"] == "diverged" and summary["epochs"] == 2
     assert (run_dir / "train.log").read_text().splitlines()[-1] == (
@@ -363,3 +363,9 @@ def test_a_crafted_checkpoint_is_refused(spiral_config, tmp_path):
                              "only NumPy arrays and plain values\n")
     assert not pwned.exists()
 
+
+
+def test_resume_needs_a_run_directory(tmp_path):
+    result = run("train", "--resume", tmp_path / "nope")
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {tmp_path / 'nope'}: not a run directory (no config.yaml)\n"
