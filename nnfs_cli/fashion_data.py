@@ -13,11 +13,41 @@ from nnfs_cli.registry import DATASETS
 
 
 def scale_images(images):
-    """uint8 (N, 28, 28) -> float32 (N, 784) in [-1, 1]: (x - 127.5) / 127.5, as the book does."""
-    x = images.reshape(len(images), -1).astype(np.float32)
+    """uint8 (..., 28, 28) -> float32 rows of 784 in [-1, 1]: (x - 127.5) / 127.5, as the book does."""
+    x = images.reshape(*images.shape[:-2], -1).astype(np.float32)
     x -= 127.5
     x /= 127.5
     return x
+
+
+class ScaledImages:
+    """uint8 images (N, 28, 28) that read as float32 rows (N, 784) scaled by `scale_images`.
+
+    Rows are scaled when a batch is taken: a quarter of the memory of scaling 60,000 images
+    up front (47 MB instead of 188 MB), for a few microseconds per batch.
+    """
+
+    dtype = np.dtype(np.float32)
+
+    def __init__(self, images):
+        self.images = images
+
+    def __len__(self):
+        return len(self.images)
+
+    @property
+    def shape(self):
+        return (len(self.images), self.images[0].size)
+
+    @property
+    def ndim(self):
+        return 2
+
+    def __getitem__(self, index):
+        return scale_images(self.images[index])
+
+    def __array__(self, dtype=None, copy=None):
+        return scale_images(self.images).astype(dtype or self.dtype, copy=False)
 
 
 @DATASETS.register("fashion_mnist")
@@ -74,10 +104,12 @@ class FashionMNIST(Dataset):
             x_train, y_train = x_train[keep], y_train[keep]
         if self.limit:
             x_train, y_train = x_train[:self.limit], y_train[:self.limit]
-            x_val, y_val = x_val[:self.limit], y_val[:self.limit]
             x_test, y_test = x_test[:self.limit], y_test[:self.limit]
-        return Splits(scale_images(x_train), y_train, scale_images(x_val), y_val,
-                      scale_images(x_test), y_test)
+            x_val, y_val = ((x_test, y_test) if self.validation == "test"
+                            else (x_val[:self.limit], y_val[:self.limit]))
+        x_test = ScaledImages(x_test)
+        x_val = x_test if self.validation == "test" else ScaledImages(x_val)
+        return Splits(ScaledImages(x_train), y_train, x_val, y_val, x_test, y_test)
 
 
 def stratified_indices(labels, fraction, rng):

@@ -74,9 +74,15 @@ def test_validation_split_is_stratified_and_seeded(small_dataset):
     assert np.array_equal(np.bincount(splits.y_val), [5] * 10)
     assert np.array_equal(np.bincount(splits.y_train), [15] * 10)
     assert splits.x_test.shape == (200, 784) and np.array_equal(np.bincount(splits.y_test), [20] * 10)
-    assert splits.x_train.min() == -1.0 and splits.x_train.max() <= 1.0
+    x_train = np.asarray(splits.x_train)
+    assert x_train.dtype == np.float32 and x_train.shape == (150, 784)
+    assert x_train.min() == -1.0 and x_train.max() <= 1.0
+    assert np.array_equal(splits.x_train[[3, 1]], x_train[[3, 1]])
+    assert np.array_equal(splits.x_train[10:20], x_train[10:20])
+    raw = splits.x_train.images[3].reshape(-1)
+    assert np.array_equal(x_train[3], (raw.astype(np.float32) - 127.5) / 127.5)
     again = FashionMNIST(path=str(small_dataset), validation_split=0.25).load(seed=1)
-    assert np.array_equal(again.x_train, splits.x_train) and np.array_equal(again.y_val, splits.y_val)
+    assert np.array_equal(np.asarray(again.x_train), x_train) and np.array_equal(again.y_val, splits.y_val)
     other = FashionMNIST(path=str(small_dataset), validation_split=0.25).load(seed=2)
     assert not np.array_equal(other.y_train, splits.y_train)
 
@@ -85,7 +91,7 @@ def test_validation_on_test_and_limit(small_dataset):
     splits = FashionMNIST(path=str(small_dataset), validation="test", limit=50).load(seed=0)
     assert len(splits.x_train) == len(splits.x_val) == len(splits.x_test) == 50
     full = FashionMNIST(path=str(small_dataset), validation="test").load(seed=0)
-    assert len(full.x_train) == 200 and np.array_equal(full.x_val, full.x_test)
+    assert len(full.x_train) == 200 and full.x_val is full.x_test
     assert len(np.unique(splits.y_test)) > 5      # the limit keeps a mix of classes
 
 
