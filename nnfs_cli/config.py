@@ -4,13 +4,13 @@ key path (`model[2].units: expected a positive integer, got -3`) before ConfigEr
 import copy
 import difflib
 import inspect
-import re
 from pathlib import Path
 
 import yaml
 
 from nnfs_cli import build, checks  # noqa: F401 (build fills the registries)
 from nnfs_cli.errors import ConfigError
+from nnfs_cli.overrides import apply_overrides, one_line
 from nnfs_cli.registry import ACTIVATIONS, DATASETS, LAYERS, LOSSES, METRICS, OPTIMIZERS
 
 TOP_LEVEL = ("seed", "data", "model", "loss", "optimizer", "metric", "training")
@@ -65,7 +65,7 @@ def parse_yaml(text, source):
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as error:
-        raise ConfigError([f"invalid YAML: {_one_line(error)}"], source) from None
+        raise ConfigError([f"invalid YAML: {one_line(error)}"], source) from None
     if node is None:
         raise ConfigError(["the file is empty; expected a mapping with keys "
                            + ", ".join(TOP_LEVEL)], source)
@@ -78,12 +78,6 @@ def parse_yaml(text, source):
         raise ConfigError([f"expected a mapping with keys {', '.join(TOP_LEVEL)}, "
                            f"got {type(raw).__name__}"], source)
     return raw
-
-
-def _one_line(error):
-    mark = getattr(error, "problem_mark", None)
-    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-    return f"{getattr(error, 'problem', None) or error}{where}"
 
 
 def _find_duplicates(node, path, problems):
@@ -99,78 +93,6 @@ def _find_duplicates(node, path, problems):
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             _find_duplicates(item, f"{path}[{index}]", problems)
-
-
-# --- overrides -------------------------------------------------------------------------
-
-_KEY_PART = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)((?:\[-?\d+\])*)$")
-
-
-def apply_overrides(raw, overrides, source):
-    """Apply `--set KEY=VALUE` strings: `optimizer.learning_rate=0.01`, `model[0].units=64`."""
-    problems = []
-    for override in overrides:
-        key, sep, value = override.partition("=")
-        if not sep or not key.strip():
-            problems.append(f"--set {override}: expected KEY=VALUE")
-            continue
-        try:
-            _set_path(raw, key.strip(), yaml.safe_load(value) if value.strip() else None)
-        except (ValueError, yaml.YAMLError) as error:
-            problems.append(f"--set {key.strip()}: {_one_line(error)}")
-    if problems:
-        raise ConfigError(problems, source)
-
-
-def _split_key(key):
-    steps = []
-    for part in key.split("."):
-        match = _KEY_PART.match(part)
-        if not match:
-            raise ValueError(f"cannot read key part {part!r}")
-        steps.append(match.group(1))
-        steps.extend(int(index) for index in re.findall(r"-?\d+", match.group(2)))
-    return steps
-
-
-def _set_path(raw, key, value):
-    steps = _split_key(key)
-    node = raw
-    for position, step in enumerate(steps[:-1]):
-        node = _descend(node, step, steps[position + 1])
-    last = steps[-1]
-    if isinstance(last, int):
-        if not isinstance(node, list) or not -len(node) <= last < len(node):
-            raise ValueError(f"no item [{last}] to set")
-        node[last] = value
-    elif isinstance(node, dict):
-        node[last] = value
-    else:
-        raise ValueError(f"cannot set {last!r} inside {node!r}")
-
-
-def _descend(node, step, next_step):
-    """One step down for `--set`, turning bare names (`relu`, `data: spiral`) into mappings."""
-    if isinstance(step, int):
-        if not isinstance(node, list) or not -len(node) <= step < len(node):
-            raise ValueError(f"no item [{step}]")
-        item = node[step]
-        if isinstance(item, str):          # `- relu` -> `- relu: {}`
-            item = node[step] = {item: {}}
-        if isinstance(item, dict) and len(item) == 1 and "name" not in item:
-            (name, options), = item.items()
-            if options is None:
-                options = item[name] = {}
-            return options
-        return item
-    if not isinstance(node, dict):
-        raise ValueError(f"cannot look up {step!r} inside {node!r}")
-    child = node.get(step)
-    if isinstance(child, str) and step in ("data", "loss", "optimizer", "metric"):
-        child = node[step] = {"name": child}
-    elif child is None and not isinstance(next_step, int):
-        child = node[step] = {}
-    return child
 
 
 # --- validation ------------------------------------------------------------------------
