@@ -1,5 +1,6 @@
 """The `nnfs` command: a thin click group; each command calls into the library."""
 
+import os
 import sys
 
 import click
@@ -8,15 +9,18 @@ from nnfs_cli import __version__
 from nnfs_cli.errors import NnfsError
 
 
-# One BLAS thread: these networks' matrices are small, and on 2 cores a second OpenBLAS thread
-# costs more in hand-offs than it gains (bench/README.md has the measurements).
-DEFAULT_THREADS = 1
+# One BLAS thread: these networks' matrices are small, and when the other core is busy a second
+# OpenBLAS thread makes every product wait (2.4-4x slower; bench/README.md). A thread count the
+# user set in the environment is left alone.
+BLAS_ENV = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+DEFAULT_THREADS = None if any(os.environ.get(name) for name in BLAS_ENV) else 1
 
 
 def blas_threads(count):
-    """Limit BLAS to `count` threads for the enclosed work."""
+    """Limit BLAS to `count` threads for the enclosed work (None: leave it as it is)."""
+    import numpy  # noqa: F401 (threadpoolctl can only limit a BLAS that is loaded)
     from threadpoolctl import threadpool_limits
-    return threadpool_limits(limits=int(count), user_api="blas")
+    return threadpool_limits(limits=count, user_api="blas")
 
 
 class Group(click.Group):
@@ -64,7 +68,8 @@ def cli():
 @click.option("--no-download", is_flag=True,
               help="Fail instead of downloading a missing data set (Fashion-MNIST).")
 @click.option("--threads", type=click.IntRange(min=1), envvar="NNFS_THREADS", show_envvar=True,
-              default=DEFAULT_THREADS, show_default=True, help="BLAS threads for matrix products.")
+              default=DEFAULT_THREADS, help="BLAS threads for matrix products (default: 1, or "
+              "what OPENBLAS_NUM_THREADS / OMP_NUM_THREADS say when set).")
 def train(config_path, resume, run_dir, overrides, seed, epochs, quiet, print_config, no_download,
           threads):
     """Train the model that CONFIG describes and write a run directory.

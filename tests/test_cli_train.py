@@ -154,3 +154,27 @@ def test_python_m_fallback():
     result = subprocess.run([sys.executable, "-m", "nnfs_cli", "--version"], capture_output=True,
                             text=True, timeout=60, env={**os.environ})
     assert result.returncode == 0 and "nnfs_cli" in result.stdout
+
+
+def test_blas_threads_are_one_unless_asked(spiral_config, tmp_path, monkeypatch):
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NNFS_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    nnfs = _installed_nnfs()
+    runs = {"default": [], "flag": ["--threads", "2"]}
+    for name, extra in runs.items():
+        result = subprocess.run([nnfs, "train", str(spiral_config), "--run-dir",
+                                 str(tmp_path / name), "-q", *extra],
+                                capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "2"}
+    result = subprocess.run([nnfs, "train", str(spiral_config), "--run-dir", str(tmp_path / "env"),
+                             "-q"], capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 0, result.stderr
+
+    def threads(name):
+        summary = json.loads((tmp_path / name / "summary.json").read_text())
+        return {pool["num_threads"] for pool in summary["blas"]}
+
+    assert threads("default") == {1}
+    assert threads("flag") == {2}
+    assert threads("env") == {2}
