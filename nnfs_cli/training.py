@@ -8,7 +8,7 @@ import time
 import numpy as np
 
 from nnfs_cli.errors import NnfsError
-from nnfs_cli.report import format_metrics
+from nnfs_cli.report import NoBar, format_metrics
 
 
 class Diverged(NnfsError):
@@ -56,29 +56,41 @@ class Trainer:
         batch_size = min(self.options["batch_size"] or n, n)
         steps = -(-n // batch_size)
         self.metric.fit(y)
-        while len(self.history) < self.options["epochs"] and not self.stopped_early:
-            epoch = len(self.history) + 1
-            position = self.position or self._start_epoch(epoch)
-            order = (self._order(position["order_state"], n) if self.options["shuffle"] else None)
-            started = time.perf_counter() - position["seconds"]
-            with self.reporter.bar(steps, f"epoch {epoch}/{self.options['epochs']}") as bar:
-                bar.update(position["step"])
-                for step in range(position["step"], steps):
-                    rows = slice(step * batch_size, (step + 1) * batch_size)
-                    index = rows if order is None else order[rows]
-                    self._train_batch(x[index], y[index], position, epoch, step)
-                    position["step"] = step + 1
-                    position["seconds"] = time.perf_counter() - started
-                    if not bar.disable:
-                        bar.update()
-                        bar.set_postfix(loss=f"{_mean_loss(position):.4f}",
-                                        acc=f"{position['correct'] / position['total']:.4f}",
-                                        refresh=False)
-                    signum = self.should_stop()
-                    if signum:
-                        raise Stopped(signum)
-            self._end_epoch(epoch, position, x_val, y_val, batch_size, started)
+        epochs = self.options["epochs"]
+        # Full-batch training shows one bar over the epochs, mini-batches one bar per epoch.
+        run_bar = self.reporter.bar(epochs, "training", unit="epoch") if steps == 1 else NoBar()
+        with run_bar:
+            run_bar.update(len(self.history))
+            while len(self.history) < epochs and not self.stopped_early:
+                self._epoch(x, y, x_val, y_val, batch_size, steps, steps > 1)
+                run_bar.update()
         return self.history
+
+    def _epoch(self, x, y, x_val, y_val, batch_size, steps, show_bar):
+        """Train one epoch (or the rest of an interrupted one), then validate."""
+        epoch = len(self.history) + 1
+        position = self.position or self._start_epoch(epoch)
+        order = (self._order(position["order_state"], len(x)) if self.options["shuffle"] else None)
+        started = time.perf_counter() - position["seconds"]
+        bar = (self.reporter.bar(steps, f"epoch {epoch}/{self.options['epochs']}") if show_bar
+               else NoBar())
+        with bar:
+            bar.update(position["step"])
+            for step in range(position["step"], steps):
+                rows = slice(step * batch_size, (step + 1) * batch_size)
+                index = rows if order is None else order[rows]
+                self._train_batch(x[index], y[index], position, epoch, step)
+                position["step"] = step + 1
+                position["seconds"] = time.perf_counter() - started
+                if not bar.disable:
+                    bar.update()
+                    bar.set_postfix(loss=f"{_mean_loss(position):.4f}",
+                                    acc=f"{position['correct'] / position['total']:.4f}",
+                                    refresh=False)
+                signum = self.should_stop()
+                if signum:
+                    raise Stopped(signum)
+        self._end_epoch(epoch, position, x_val, y_val, batch_size, started)
 
     def _start_epoch(self, epoch):
         # The generator state *before* the permutation: a resumed epoch redraws the same order.

@@ -178,3 +178,39 @@ def test_blas_threads_are_one_unless_asked(spiral_config, tmp_path, monkeypatch)
     assert threads("default") == {1}
     assert threads("flag") == {2}
     assert threads("env") == {2}
+
+
+def _run_on_terminal(args):
+    """Run the installed nnfs on a pseudo-terminal of 120 columns; returns all it wrote."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    pid, fd = pty.fork()
+    if pid == 0:   # the child: become nnfs
+        os.execv(args[0], args)
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 120, 0, 0))
+    out = b""
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, out
+    return out.decode(errors="replace")
+
+
+def test_progress_bar_on_a_terminal_plain_lines_elsewhere(spiral_config, tmp_path):
+    shown = _run_on_terminal([_installed_nnfs(), "train", str(spiral_config),
+                              "--run-dir", str(tmp_path / "tty")])
+    frames = [frame for frame in shown.split("\r") if "batch" in frame]
+    assert frames and frames[0].startswith("epoch 1/5:")       # 300 samples, batches of 64
+    assert "epoch    5  loss" in shown
+    plain = run("train", spiral_config, "--run-dir", tmp_path / "plain")
+    assert "batch" not in plain.stderr and "\r" not in plain.stderr
+    assert "epoch    5  loss" in plain.stderr
