@@ -81,3 +81,22 @@ def real_fashion_download(tmp_path_factory):
 def real_fashion(real_fashion_download):
     """The folder of the real Fashion-MNIST (downloaded once per test session)."""
     return real_fashion_download[1]
+
+
+# Runs trained once per session and shared by the evaluate and predict tests (fashion_runs.py).
+@pytest.fixture(scope="session")
+def fashion(tmp_path_factory):
+    from fashion_runs import fashion_run
+    return fashion_run(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def spiral(tmp_path_factory):
+    from fashion_runs import spiral_run
+    return spiral_run(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def sine(tmp_path_factory):
+    from fashion_runs import sine_run
+    return sine_run(tmp_path_factory)

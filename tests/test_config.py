@@ -1,6 +1,5 @@
 import pytest
 
-from nnfs_cli import build  # noqa: F401 (fills the registries)
 from nnfs_cli import config
 from nnfs_cli.errors import ConfigError
 

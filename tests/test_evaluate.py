@@ -13,27 +13,12 @@ import cv2
 import numpy as np
 import pytest
 
-from fashion_runs import fashion_run, needs_fashion, run_cli, sine_run, spiral_run
+from fashion_runs import needs_fashion, run_cli
 from nnfs_cli.evaluation import matrix_lines
 from nnfs_cli.safe_pickle import load as load_pickle
 
 CLASS_NAMES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
-
-
-@pytest.fixture(scope="module")
-def fashion(tmp_path_factory):
-    return fashion_run(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def spiral(tmp_path_factory):
-    return spiral_run(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def sine(tmp_path_factory):
-    return sine_run(tmp_path_factory)
 
 
 def summary_of(run_dir):

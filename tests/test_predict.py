@@ -10,25 +10,10 @@ import cv2
 import numpy as np
 import pytest
 
-from fashion_runs import (PANTS, fashion_run, needs_fashion, run_cli, sine_run, spiral_run)
+from fashion_runs import PANTS, needs_fashion, run_cli
 from nnfs_cli import images
 from nnfs_cli.fashion_data import scale_images
 from nnfs_cli.saved_run import load_run
-
-
-@pytest.fixture(scope="module")
-def fashion(tmp_path_factory):
-    return fashion_run(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def spiral(tmp_path_factory):
-    return spiral_run(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def sine(tmp_path_factory):
-    return sine_run(tmp_path_factory)
 
 
 def held_out_images(fashion):
