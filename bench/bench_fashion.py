@@ -39,11 +39,12 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from nnfs_cli import build
+from nnfs_cli.registry import parse_entry
+from nnfs_cli.runs import components as build
 from nnfs_cli import config as configs
-from nnfs_cli.report import Reporter
-from nnfs_cli.runner import Run
-from nnfs_cli.training import evaluate
+from nnfs_cli.reporter import Reporter
+from nnfs_cli.runs.run import Run
+from nnfs_cli.runs.training import evaluate
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "configs" / "fashion.yaml"
@@ -114,7 +115,9 @@ class NnfsSide:
 
     def __init__(self, config, data, splits):
         unused = Path(tempfile.gettempdir()) / "nnfs-bench-run-never-written"
-        self.run = Run(config, unused, data, splits, Reporter(quiet=True))
+        rngs = build.rngs(config["seed"])
+        model = build.model(config, data, rngs[0])
+        self.run = Run(config, unused, data, splits, model, rngs, Reporter(quiet=True))
         self.splits = splits
         self.initial = [(w.copy(), b.copy()) for w, b in self.run.model.get_parameters()]
 
@@ -152,7 +155,7 @@ class TorchSide:
         torch.manual_seed(config["seed"])  # dropout masks (they cannot match nnfs's)
         stack, params = [], iter(initial)
         for item in config["model"]:
-            name, options = build.split_named(item)
+            name, options = parse_entry(item)
             if name == "dense":
                 weights, biases = next(params)
                 linear = torch.nn.Linear(*weights.shape)
@@ -166,10 +169,10 @@ class TorchSide:
                 stack.append(torch.nn.Dropout(options["rate"]))
             elif name != "softmax":  # softmax is fused into F.cross_entropy
                 raise SystemExit(f"the torch side does not know layer {name!r}")
-        if build.split_named(config["loss"])[0] != "categorical_crossentropy":
+        if parse_entry(config["loss"])[0] != "categorical_crossentropy":
             raise SystemExit("the torch side needs categorical_crossentropy")
         self.model = torch.nn.Sequential(*stack)
-        name, opt = build.split_named(config["optimizer"])
+        name, opt = parse_entry(config["optimizer"])
         if name != "adam":
             raise SystemExit("the torch side needs adam")
         # torch's default Adam loops over the parameters op by op; fused=True is one kernel.
@@ -352,10 +355,10 @@ def median_seconds(function, repeats=5):
 
 
 def model_name(config):
-    widths = [str(build.split_named(item)[1]["units"]) for item in config["model"]
-              if build.split_named(item)[0] == "dense"]
-    rates = {str(build.split_named(item)[1]["rate"]) for item in config["model"]
-             if build.split_named(item)[0] == "dropout"}
+    widths = [str(parse_entry(item)[1]["units"]) for item in config["model"]
+              if parse_entry(item)[0] == "dense"]
+    rates = {str(parse_entry(item)[1]["rate"]) for item in config["model"]
+             if parse_entry(item)[0] == "dropout"}
     return "784-" + "-".join(widths) + (f" dropout {', '.join(sorted(rates))}" if rates else "")
 
 
@@ -419,7 +422,8 @@ def memory(args, counts):
 
 
 def loading():
-    from nnfs_cli.fashion import CACHE, load_fashion
+    from nnfs_cli.data.fashion_mnist import load_fashion
+    from nnfs_cli.data.image_files import CACHE
     source = ROOT / "datasets" / "fashion_mnist_images"
     print("\n== loading Fashion-MNIST (nnfs) ==")
     with tempfile.TemporaryDirectory(prefix="nnfs-bench-") as tmp:
@@ -441,8 +445,8 @@ def loading():
 
 def load_alone(path):
     """`--only load`: first load of the cache, then of the whole data set, in a fresh process."""
-    from nnfs_cli.fashion import load_fashion
-    from nnfs_cli.fashion_data import FashionMNIST
+    from nnfs_cli.data.fashion_mnist import load_fashion
+    from nnfs_cli.data.fashion_mnist import FashionMNIST
     with Clock() as cache:
         load_fashion(path)
     with Clock() as dataset:

@@ -22,8 +22,9 @@ from threadpoolctl import threadpool_limits
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_fashion import BIG_MODEL, ROOT, Clock, NnfsSide, busy, header  # noqa: E402
 
-from nnfs_cli import build  # noqa: E402
+from nnfs_cli.runs import components as build  # noqa: E402
 from nnfs_cli import config as configs  # noqa: E402
+from nnfs_cli.registry import parse_entry  # noqa: E402
 
 # name: (config, overrides, epochs per chunk). Fashion-MNIST is limited to a slice of the
 # images so that a chunk takes about a second; the matrix shapes are those of a full epoch.
@@ -67,8 +68,8 @@ def measure(name, counts, rounds):
     side = NnfsSide(config, data, splits)
     trainer = side.run.trainer
     batch = config["training"]["batch_size"] or len(splits.x_train)
-    widths = [build.split_named(item)[1]["units"] for item in config["model"]
-              if build.split_named(item)[0] == "dense"]
+    widths = [parse_entry(item)[1]["units"] for item in config["model"]
+              if parse_entry(item)[0] == "dense"]
     print(f"\n== {name}: {path} {' '.join(overrides)} ==")
     print(f"{len(splits.x_train)} rows x {splits.x_train.shape[1]} features, batches of {batch}, "
           f"layers {widths}; a chunk is {epochs} epoch(s) with validation on "

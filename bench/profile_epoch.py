@@ -23,7 +23,7 @@ from threadpoolctl import threadpool_limits
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_fashion import BIG_MODEL, CONFIG, ROOT, NnfsSide  # noqa: E402
 
-from nnfs_cli import build  # noqa: E402
+from nnfs_cli.runs import components as build  # noqa: E402
 from nnfs_cli import config as configs  # noqa: E402
 
 TOTALS = defaultdict(float)

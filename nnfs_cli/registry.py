@@ -1,4 +1,5 @@
-"""Registries: the only place that maps config names to classes."""
+"""Registries, the only place that maps config names to classes, and the one grammar of a
+config entry: `relu`, `{dense: {units: 64}}` or `{name: adam, learning_rate: 0.01}`."""
 
 import difflib
 
@@ -20,7 +21,7 @@ class Registry:
         return decorate
 
     def __contains__(self, name):
-        return name in self._entries
+        return isinstance(name, str) and name in self._entries
 
     def names(self):
         return sorted(self._entries)
@@ -32,10 +33,41 @@ class Registry:
         except (KeyError, TypeError):
             raise KeyError(self.unknown(name)) from None
 
-    def unknown(self, name):
-        message = f"unknown {self.kind} {name!r}; choose from {', '.join(self.names())}"
-        close = difflib.get_close_matches(str(name), self.names(), n=1)
-        return message + (f" (did you mean {close[0]!r}?)" if close else "")
+    def unknown(self, name, kind=None, names=None):
+        names = self.names() if names is None else names
+        message = f"unknown {kind or self.kind} {name!r}; choose from {', '.join(names)}"
+        return message + suggestion(name, names)
+
+    def create(self, entry):
+        """An instance from a resolved entry (`relu`, `{dense: {...}}`, `{name: adam, ...}`)."""
+        name, options = parse_entry(entry)
+        return self.get(name)(**options)
+
+
+def suggestion(word, choices):
+    """` (did you mean 'sgd'?)` for a near miss, case-only ones included; else ''."""
+    word = str(word)
+    lowered = {choice.lower(): choice for choice in choices}
+    if word.lower() in lowered and word not in choices:
+        return f" (did you mean {lowered[word.lower()]!r}?)"
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def parse_entry(entry):
+    """A config entry -> (name, options). Raises ValueError when it has none of the shapes
+    `name`, `{name: x, key: value...}`, `{x: {key: value...}}` or `{x: null}`."""
+    if isinstance(entry, str):
+        return entry, {}
+    if isinstance(entry, dict) and "name" in entry:
+        return entry["name"], {key: value for key, value in entry.items() if key != "name"}
+    if isinstance(entry, dict) and len(entry) == 1:
+        (name, options), = entry.items()
+        if options is None:
+            return name, {}
+        if isinstance(options, dict):
+            return name, dict(options)
+    raise ValueError(f"expected a name or a mapping with 'name', got {entry!r}")
 
 
 LAYERS = Registry("layer")

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from nnfs_cli import __version__
 from nnfs_cli.cli import cli
-from nnfs_cli.safe_pickle import load as load_pickle
+from nnfs_cli.runs.safe_pickle import load as load_pickle
 
 
 def run(*args):

@@ -28,7 +28,7 @@ def test_resolves_defaults(write_config):
 
 
 def test_resolved_config_resolves_to_itself(write_config):
-    from nnfs_cli.rundir import dump_config
+    from nnfs_cli.runs.rundir import dump_config
     resolved = config.load(write_config(SPIRAL))
     again = config.load(write_config(dump_config(resolved), "again.yaml"))
     assert again == resolved

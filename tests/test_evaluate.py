@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from fashion_runs import needs_fashion, run_cli
-from nnfs_cli.evaluation import matrix_lines
-from nnfs_cli.safe_pickle import load as load_pickle
+from nnfs_cli.runs.evaluation import matrix_lines
+from nnfs_cli.runs.safe_pickle import load as load_pickle
 
 CLASS_NAMES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
@@ -136,13 +136,13 @@ def test_sine_reports_mse_and_mae(sine, tmp_path):
     assert report["mse"] == pytest.approx(report["loss"], rel=1e-5)
     assert 0 < report["mae"] and report["mae"] ** 2 <= report["mse"] * (1 + 1e-6)
     assert report["accuracy"] == close(summary["val_accuracy"])
-    assert report["precision"] == summary["regression_precision"]
+    assert report["precision"] == summary["metric_state"]["precision"]
     assert "per_class" not in report and not (sine / "confusion_matrix.png").exists()
     text = run_cli("evaluate", sine).stdout
     assert "mse" in text and "mae" in text
     # Without the stored precision it is refitted on the regenerated training targets.
     run_dir = copy_run(sine, tmp_path)
-    summary.pop("regression_precision")
+    summary.pop("metric_state")
     (run_dir / "summary.json").write_text(json.dumps(summary))
     again = evaluate_json(run_dir)
     assert again["precision"] == pytest.approx(report["precision"])
@@ -199,18 +199,19 @@ def test_truncated_params(spiral, tmp_path):
 @pytest.mark.parametrize("params, message", [
     ([(np.zeros((2, 8), np.float32), np.zeros((1, 8), np.float32)),
       (np.zeros((8, 3), np.float32), np.zeros((1, 3), np.float32))],
-     "dense layer 1 weights have shape (2, 8), but config.yaml needs (2, 16)"),
+     "model[0] dense weights have shape (2, 8), but config.yaml needs (2, 16)"),
     ([(np.zeros((2, 16), np.float32), np.zeros((1, 16), np.float32))],
-     "holds 1 dense layer(s), but config.yaml describes 2"),
+     "holds 1 parameter set(s), but config.yaml describes 2 layer(s) with parameters"),
     ([(np.zeros((2, 16), np.float32), np.zeros((1, 5), np.float32)),
       (np.zeros((16, 3), np.float32), np.zeros((1, 3), np.float32))],
-     "dense layer 1 has weights of shape (2, 16) and biases of shape (1, 5); "
-     "expected (inputs, units) and (1, units)"),
-    ({"weights": np.zeros(3)}, "expected a list of (weights, biases) pairs of arrays, "
-     "one per dense layer, got dict"),
-    ([np.zeros((2, 16))],
-     "item 1 should be a (weights, biases) pair, got an array of float64 (2, 16)"),
-    ([(np.zeros((2, 16)), "biases")], "dense layer 1 biases should be a numeric array, got str"),
+     "model[0] dense biases have shape (1, 5), but config.yaml needs (1, 16)"),
+    ({"weights": np.zeros(3)}, "expected a list with one tuple of arrays per layer with "
+     "parameters ((weights, biases) for dense layers), got dict"),
+    ([np.zeros((2, 16)), (np.zeros((16, 3)), np.zeros((1, 3)))],
+     "item 1 should be a tuple of 2 arrays (weights, biases) for model[0] dense, "
+     "got an array of float64 (2, 16)"),
+    ([(np.zeros((2, 16)), "biases"), (np.zeros((16, 3)), np.zeros((1, 3)))],
+     "model[0] dense biases should be a numeric array, got str"),
 ])
 def test_mismatched_params(spiral, tmp_path, params, message):
     run_dir = copy_run(spiral, tmp_path)

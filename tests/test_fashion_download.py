@@ -15,10 +15,10 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from nnfs_cli import fashion
 from nnfs_cli.cli import cli
 from nnfs_cli.errors import NnfsError
-from nnfs_cli.fashion import CLASS_NAMES, dataset_ready, download_fashion, load_fashion
+from nnfs_cli.data.fashion_download import download_fashion
+from nnfs_cli.data.fashion_mnist import CLASS_NAMES, dataset_ready, load_fashion
 
 PER_LABEL = 3
 REAL_ARCHIVE = Path(__file__).resolve().parents[1].parent / "shared" / "datasets" / "fashion_mnist_images.zip"
@@ -301,7 +301,7 @@ def test_full_disk_is_one_line_and_keeps_the_good_copy(monkeypatch, archive, des
     def full(*args):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("nnfs_cli.archive.shutil.copyfileobj", full)
+    monkeypatch.setattr("nnfs_cli.data.archive.shutil.copyfileobj", full)
     result = run("--url", str(archive), "--dest", str(dest), "--force")
     assert_refused(result, f"cannot write to {dest}: No space left on device")
     assert snapshot(dest / "fashion_mnist_images") == before
@@ -312,7 +312,7 @@ def test_ctrl_c_cleans_up(monkeypatch, archive, dest):
     def interrupt(*args):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("nnfs_cli.archive.shutil.copyfileobj", interrupt)
+    monkeypatch.setattr("nnfs_cli.data.archive.shutil.copyfileobj", interrupt)
     with pytest.raises(KeyboardInterrupt):
         download_fashion(str(archive), dest)
     assert_clean(dest)
@@ -322,14 +322,14 @@ def test_ctrl_c_cleans_up(monkeypatch, archive, dest):
 def test_load_uses_a_fresh_cache_and_rebuilds_a_stale_one(monkeypatch, archive, dest, images):
     folder = download_fashion(str(archive), dest)
     with monkeypatch.context() as patch:
-        patch.setattr(fashion.cv2, "imdecode", None)  # any PNG decoding would fail
+        patch.setattr(cv2, "imdecode", None)  # any PNG decoding would fail
         assert_loaded(folder, images)
     (folder / "train" / "3" / "0001.png").unlink()
     del images[("train", 3, "0001.png")]
     x_train, y_train, _, _ = load_fashion(folder)
     assert len(x_train) == 10 * PER_LABEL - 1
     assert np.array_equal(x_train, expected_arrays(images, "train")[0])
-    monkeypatch.setattr(fashion.cv2, "imdecode", None)
+    monkeypatch.setattr(cv2, "imdecode", None)
     assert len(load_fashion(folder)[0]) == 10 * PER_LABEL - 1
 
 
@@ -348,7 +348,7 @@ def test_real_archive(real_fashion_download, monkeypatch):
     result, folder = real_fashion_download
     assert "train: 60000 images, test: 10000 images" in result.stderr
     with monkeypatch.context() as patch:
-        patch.setattr(fashion.cv2, "imdecode", None)  # must come from the cache built by the download
+        patch.setattr(cv2, "imdecode", None)  # must come from the cache built by the download
         cached = load_fashion(folder)
     x_train, y_train, x_test, y_test = cached
     assert x_train.shape == (60000, 28, 28) and x_test.shape == (10000, 28, 28)

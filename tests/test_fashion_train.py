@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from nnfs_cli.cli import cli
-from nnfs_cli.fashion_data import FashionMNIST
+from nnfs_cli.data.fashion_mnist import FashionMNIST
 
 from conftest import write_fashion_zip
 
@@ -52,6 +52,15 @@ def test_missing_data_is_downloaded_first(tmp_path, write_config, small_zip):
     assert last == f"test_loss {summary['test_loss']:.4f}  test_acc {summary['test_accuracy']:.4f}"
 
 
+def test_quiet_also_silences_the_download(tmp_path, write_config, small_zip):
+    path = tmp_path / "datasets" / "fashion_mnist_images"
+    result = train(write_config(CONFIG.format(path=path)), "--run-dir", tmp_path / "run",
+                   "--quiet", env={"NNFS_FASHION_URL": small_zip.as_uri()})
+    assert result.exit_code == 0, result.output
+    assert result.stderr == "" and (path / "train" / "9").is_dir()
+    assert result.stdout.splitlines()[0].startswith("finished ")
+
+
 def test_no_download_says_which_command_to_run(tmp_path, write_config):
     path = tmp_path / "datasets" / "fashion_mnist_images"
     config = write_config(CONFIG.format(path=path))
@@ -64,7 +73,7 @@ def test_no_download_says_which_command_to_run(tmp_path, write_config):
 
 @pytest.fixture
 def small_dataset(tmp_path, small_zip):
-    from nnfs_cli.fashion import download_fashion
+    from nnfs_cli.data.fashion_download import download_fashion
     return download_fashion(small_zip.as_uri(), tmp_path / "datasets")
 
 

@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 from gradcheck import assert_gradient, check_layer_gradients, numeric_gradient, to_float64
 
-from nnfs_cli import build  # noqa: F401 (fills every registry)
-from nnfs_cli.activations import Linear, ReLU, Sigmoid, Softmax
-from nnfs_cli.layers import Dense, Dropout
-from nnfs_cli.losses import (BinaryCrossentropy, CategoricalCrossentropy, MeanAbsoluteError,
+import nnfs_cli  # noqa: F401 (fills every registry)
+from nnfs_cli.core.activations import Linear, ReLU, Sigmoid, Softmax
+from nnfs_cli.core.layers import Dense, Dropout
+from nnfs_cli.core.losses import (BinaryCrossentropy, CategoricalCrossentropy, MeanAbsoluteError,
                              MeanSquaredError)
-from nnfs_cli.model import Model
+from nnfs_cli.core.model import Model
 from nnfs_cli.registry import ACTIVATIONS, INITIALIZERS, LAYERS, LOSSES
 
 N_INPUTS, BATCH = 4, 6
@@ -53,7 +53,7 @@ def dense_case(options=None, init="normal_0.01", random_biases=False):
     def make():
         rng = np.random.default_rng(1)
         layer = Dense(5, init=init, **options)
-        assert layer.build(N_INPUTS, rng) == 5
+        assert layer.build((N_INPUTS,), rng) == (5,)
         if random_biases:
             layer.params["biases"][...] = away_from_zero(rng, layer.params["biases"].shape)
         if options.get("weight_l1") or options.get("bias_l1"):
@@ -77,7 +77,7 @@ def dropout_case(rate, training=True):
     def make():
         gen = np.random.default_rng(3)
         layer = Dropout(rate)
-        assert layer.build(N_INPUTS, gen) == N_INPUTS
+        assert layer.build((N_INPUTS,), gen) == (N_INPUTS,)
         state = gen.bit_generator.state
         first = {}
 
@@ -120,7 +120,7 @@ def test_layer_gradients(name, make):
 def test_dropout_mask_drops_and_rescales():
     gen = np.random.default_rng(3)
     layer = Dropout(0.3)
-    layer.build(N_INPUTS, gen)
+    layer.build((N_INPUTS,), gen)
     x = away_from_zero(np.random.default_rng(4), (50, N_INPUTS))
     out = layer.forward(x, training=True)
     kept = out != 0
@@ -144,7 +144,7 @@ ACTIVATION_CASES = {
 def test_activation_gradients(name, make):
     require(make, "activation", name, "ACTIVATION_CASES")
     activation = ACTIVATIONS.get(name)()
-    assert activation.build(N_INPUTS, np.random.default_rng(0)) == N_INPUTS
+    assert activation.build((N_INPUTS,), np.random.default_rng(0)) == (N_INPUTS,)
     assert activation.params == {} and activation.grads == {}
     check_layer_gradients(activation, make(np.random.default_rng(5)))
 
@@ -268,7 +268,7 @@ def test_l2_gradient_uses_its_own_parameter(key, other, option):
     # One input, so weights and biases have the same shape (1, 3): using the wrong array
     # would not fail on shapes (the book's notes had dbiases += 2 * l2 * weights).
     layer = Dense(3, **{option: 0.25})
-    layer.build(1, np.random.default_rng(0))
+    layer.build((1,), np.random.default_rng(0))
     layer.params["weights"][...] = [[1.0, 2.0, 3.0]]
     layer.params["biases"][...] = [[-0.5, 0.25, 4.0]]
     layer.forward(np.ones((2, 1), np.float32), training=True)
@@ -284,7 +284,7 @@ def test_l2_gradient_uses_its_own_parameter(key, other, option):
 ])
 def test_l1_gradient_uses_its_own_parameter(key, other, option):
     layer = Dense(3, **{option: 0.25})
-    layer.build(1, np.random.default_rng(0))
+    layer.build((1,), np.random.default_rng(0))
     layer.params["weights"][...] = [[1.0, -2.0, 3.0]]
     layer.params["biases"][...] = [[-0.5, 0.25, -4.0]]
     layer.forward(np.ones((2, 1), np.float32), training=True)
@@ -299,7 +299,7 @@ def test_l1_gradient_uses_its_own_parameter(key, other, option):
 def make_model(stack, loss, n_inputs=3, seed=0):
     model = Model(stack, loss)
     rng = np.random.default_rng(seed)
-    model.build(n_inputs, rng)
+    model.build((n_inputs,), rng)
     for layer in model.layers:
         to_float64(layer)
         if "biases" in layer.params:

@@ -5,7 +5,8 @@ import cv2
 import numpy as np
 import pytest
 
-from nnfs_cli import images
+from nnfs_cli.data import photos as images
+from nnfs_cli.runs.prediction import list_inputs
 from nnfs_cli.errors import NnfsError
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -170,23 +171,10 @@ def test_list_images(tmp_path):
     for name in ["b.png", "a.jpg", "C.png", ".hidden.png", "notes.txt", "sub/deep.png"]:
         (folder / name).write_bytes(b"")
     single = tmp_path / "z.png"
-    got = images.list_images([str(single), folder, tmp_path / "missing.png"])
+    got = list_inputs([str(single), folder, tmp_path / "missing.png"])
     assert got == [single] + [folder / n for n in ["C.png", "a.jpg", "b.png", "notes.txt"]] + [
         tmp_path / "missing.png"
     ]
-
-
-def test_prepare_images_keeps_going(tmp_path):
-    good = write(tmp_path / "a.png", tall_bar())
-    bad = tmp_path / "b.png"
-    bad.write_text("hello")
-    batch, errors = images.prepare_images([good, bad, tmp_path / "c.png", good], "auto")
-    assert batch.shape == (2, 784) and batch.dtype == np.float32
-    assert [(p.name, m.split(": ", 1)[1]) for p, m in errors] == [
-        ("b.png", "not an image OpenCV can read"),
-        ("c.png", "no such file"),
-    ]
-    assert images.prepare_images([], "auto")[0].shape == (0, 784)
 
 
 @pytest.mark.skipif(not PANTS.exists(), reason="no shared samples")

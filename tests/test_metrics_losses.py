@@ -5,12 +5,12 @@ newly registered class without a case here fails."""
 import numpy as np
 import pytest
 
-from nnfs_cli import build  # noqa: F401 (fills every registry)
-from nnfs_cli.activations import Linear, Sigmoid, Softmax
-from nnfs_cli.layers import Dense
-from nnfs_cli.losses import CategoricalCrossentropy
-from nnfs_cli.metrics import RegressionAccuracy
-from nnfs_cli.model import Model
+import nnfs_cli  # noqa: F401 (fills every registry)
+from nnfs_cli.core.activations import Linear, Sigmoid, Softmax
+from nnfs_cli.core.layers import Dense
+from nnfs_cli.core.losses import CategoricalCrossentropy
+from nnfs_cli.core.metrics import RegressionAccuracy
+from nnfs_cli.core.model import Model
 from nnfs_cli.registry import ACTIVATIONS, LOSSES, METRICS
 
 
@@ -206,7 +206,7 @@ def test_loss_gradients_keep_the_float32_of_the_predictions(name, case):
 ], ids=["softmax+cce-one-hot-int", "sigmoid+bce-int"])
 def test_float32_model_backward_with_integer_targets(activation, loss, y_true):
     model = Model([Dense(y_true.shape[1]), activation], loss)
-    model.build(2, np.random.default_rng(0))
+    model.build((2,), np.random.default_rng(0))
     x = np.random.default_rng(1).standard_normal((4, 2)).astype(np.float32)
     model.backward(model.forward(x, training=True), y_true)
     for key, _, grad in model.param_items():

@@ -7,13 +7,13 @@ import math
 import numpy as np
 import pytest
 
-from nnfs_cli import build  # noqa: F401 (fills every registry)
-from nnfs_cli.activations import ReLU, Softmax
-from nnfs_cli.datasets import Vertical
-from nnfs_cli.layers import Dense
-from nnfs_cli.losses import CategoricalCrossentropy
-from nnfs_cli.model import Model
-from nnfs_cli.optimizers import SGD, Adagrad, Adam, RMSprop
+import nnfs_cli  # noqa: F401 (fills every registry)
+from nnfs_cli.core.activations import ReLU, Softmax
+from nnfs_cli.data.generated import Vertical
+from nnfs_cli.core.layers import Dense
+from nnfs_cli.core.losses import CategoricalCrossentropy
+from nnfs_cli.core.model import Model
+from nnfs_cli.core.optimizers import SGD, Adagrad, Adam, RMSprop
 from nnfs_cli.registry import OPTIMIZERS
 
 RTOL, ATOL = 1e-5, 1e-6
@@ -91,14 +91,18 @@ def test_adam_hand_worked_bias_correction():
     np.testing.assert_allclose(param, [[0.99 - 0.01 / 1.5, -2.01 - 0.01 / 1.5]], rtol=RTOL)
 
 
+def options(optimizer):
+    return {key: getattr(optimizer, key) for key in optimizer.constraints}
+
+
 def test_book_defaults():
-    assert SGD().options() == {"learning_rate": 1.0, "decay": 0.0, "epsilon": 1e-7,
-                               "momentum": 0.0}
-    assert Adagrad().options() == {"learning_rate": 1.0, "decay": 0.0, "epsilon": 1e-7}
-    assert RMSprop().options() == {"learning_rate": 0.001, "decay": 0.0, "epsilon": 1e-7,
-                                   "rho": 0.9}
-    assert Adam().options() == {"learning_rate": 0.001, "decay": 0.0, "epsilon": 1e-7,
-                                "beta_1": 0.9, "beta_2": 0.999}
+    assert options(SGD()) == {"learning_rate": 1.0, "decay": 0.0, "epsilon": 1e-7,
+                              "momentum": 0.0}
+    assert options(Adagrad()) == {"learning_rate": 1.0, "decay": 0.0, "epsilon": 1e-7}
+    assert options(RMSprop()) == {"learning_rate": 0.001, "decay": 0.0, "epsilon": 1e-7,
+                                  "rho": 0.9}
+    assert options(Adam()) == {"learning_rate": 0.001, "decay": 0.0, "epsilon": 1e-7,
+                               "beta_1": 0.9, "beta_2": 0.999}
 
 
 # ---------------------------------------------------------------- the book's formulas, float64
@@ -239,7 +243,7 @@ def test_state_is_keyed_by_parameter_key(name, case):
 def tiny_model(seed=0, **dense):
     model = Model([Dense(16, init="he_normal", **dense), ReLU(), Dense(3), Softmax()],
                   CategoricalCrossentropy())
-    model.build(2, np.random.default_rng(seed))
+    model.build((2,), np.random.default_rng(seed))
     return model
 
 

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from fashion_runs import PANTS, needs_fashion, run_cli
-from nnfs_cli import images
-from nnfs_cli.fashion_data import scale_images
-from nnfs_cli.saved_run import load_run
+from nnfs_cli.data import photos as images
+from nnfs_cli.data.fashion_mnist import scale_images
+from nnfs_cli.runs.saved import load_run
 
 
 def held_out_images(fashion):
@@ -142,7 +142,7 @@ def test_default_run_is_the_newest_finished_fashion_run(fashion, spiral, tmp_pat
                                                           np.random.default_rng(3)))
     result = run_cli("predict", picture)
     assert result.exit_code == 1
-    assert result.stderr == ("Error: no trained Fashion-MNIST run under runs/; train one with "
+    assert result.stderr == ("Error: no trained run on pictures under runs/; train one with "
                              "`nnfs train configs/fashion.yaml` or choose a run with --run\n")
     runs = tmp_path / "runs"
     now = 1_800_000_000
@@ -158,7 +158,7 @@ def test_default_run_is_the_newest_finished_fashion_run(fashion, spiral, tmp_pat
     result = run_cli("predict", picture)
     assert result.exit_code == 0, result.stderr
     run_dir = Path("runs") / "fashion-new"
-    assert result.stderr == f"using {run_dir}, the newest Fashion-MNIST run under runs/\n"
+    assert result.stderr == f"using {run_dir}, the newest run on pictures under runs/\n"
     assert result.stdout.startswith(f"{picture}: ")
 
 
@@ -209,6 +209,6 @@ def test_sine_predicts_values(sine, tmp_path):
 
 
 def test_invert_choices_match_images():
-    from nnfs_cli.cli import predict
+    from nnfs_cli.commands.predict import predict
     [option] = [p for p in predict.params if p.name == "invert"]
     assert tuple(option.type.choices) == images.INVERT_CHOICES

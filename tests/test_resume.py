@@ -17,11 +17,11 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from nnfs_cli import build
+from nnfs_cli.runs import components as build
 from nnfs_cli import config as configs
 from nnfs_cli.cli import cli
-from nnfs_cli.safe_pickle import load as load_pickle
-from nnfs_cli.training import evaluate
+from nnfs_cli.runs.safe_pickle import load as load_pickle
+from nnfs_cli.runs.training import evaluate
 
 NNFS = str(Path(sys.executable).parent / "nnfs")
 
@@ -290,7 +290,7 @@ def test_early_stopping_keeps_the_best_epoch(write_config, tmp_path):
     resolved = configs.load(run_dir / "config.yaml")
     data = build.dataset(resolved)
     splits = data.load(resolved["seed"])
-    model = build.model(resolved, splits.x_train.shape[1], build.rngs(resolved["seed"])[0])
+    model = build.model(resolved, data, build.rngs(resolved["seed"])[0])
     y_val = model.loss.prepare_targets(splits.y_val, data)
 
     def val_loss(name):

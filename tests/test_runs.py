@@ -10,7 +10,7 @@ import time
 import yaml
 from click.testing import CliRunner
 
-from nnfs_cli import runner
+from nnfs_cli.runs import run as runner
 from nnfs_cli.cli import cli
 
 BASE = time.mktime(time.strptime("20260101-000000", "%Y%m%d-%H%M%S"))
@@ -50,7 +50,6 @@ def summary(status, epochs, seconds, best=None, final=None, **extra):
 def fake_runs(root):
     """One run in every state; the name, the writing order and the start order all differ."""
     finished = summary("finished", 5, 5000.0, 0.91, 0.9)
-    del finished["status"]   # written before `status` existed: finished
     make_run(root, "zeta-long", finished, epochs=5, written=5000)                      # start 0
     make_run(root, "spiral-20260101-000500", summary("finished", 3, 2.5, 0.8, 0.75),
              epochs=3, written=9000)                                                  # 300

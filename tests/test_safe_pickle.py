@@ -6,7 +6,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from nnfs_cli import safe_pickle
+from nnfs_cli.runs import safe_pickle
 from nnfs_cli.errors import NnfsError
 
 

@@ -1,0 +1,34 @@
+"""`nnfs evaluate`: score a trained run on one split of its data."""
+
+import click
+
+
+@click.command()
+@click.argument("run_dir", metavar="RUN_DIR", type=click.Path(file_okay=False))
+@click.option("--split", type=click.Choice(["test", "validation", "train"]),
+              help="The split to score (default: test if the data set has one, else validation).")
+@click.option("--batch-size", type=click.IntRange(min=1),
+              help="Samples per forward pass (default: the run's training batch size).")
+@click.option("--json", "as_json", is_flag=True, help="Print eval.json on stdout, not tables.")
+@click.option("--best", is_flag=True,
+              help="Use params_best.pkl; writes eval_best.json and confusion_matrix_best.png.")
+def evaluate(run_dir, split, batch_size, as_json, best):
+    """Score a trained run on one split of its data, reloaded with the run's seed.
+
+    Prints loss and accuracy, then per-class precision, recall, F1 and the confusion
+    matrix (classifiers) or MSE and MAE (regression). Writes RUN_DIR/eval.json and,
+    for classifiers, RUN_DIR/confusion_matrix.png.
+
+    \b
+    Example:
+      nnfs evaluate runs/fashion-20261127-101500
+      nnfs evaluate runs/spiral-20261127-101500 --split train --json
+    """
+    from nnfs_cli.runs import evaluation
+    from nnfs_cli.runs.saved import load_run
+
+    run = load_run(run_dir, best)
+    report = evaluation.evaluate_run(run, split, batch_size)
+    written = evaluation.write_report(run, report, best)
+    click.echo(evaluation.to_json(report) if as_json else evaluation.format_text(report), nl=False)
+    click.echo("wrote " + ", ".join(map(str, written)), err=True)

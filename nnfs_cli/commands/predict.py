@@ -1,0 +1,40 @@
+"""`nnfs predict`: a trained run's predictions for pictures or rows of features."""
+
+import click
+
+from nnfs_cli.errors import NnfsError
+
+
+@click.command()
+@click.argument("inputs", metavar="IMAGE|DIR|ROWS...", nargs=-1, required=True, type=click.Path())
+@click.option("--run", "run_dir", type=click.Path(file_okay=False),
+              help="The run to use (default: the newest finished run on pictures under runs/).")
+@click.option("--top-k", type=click.IntRange(min=1), default=3, show_default=True,
+              help="How many of the most likely classes to list (at most all of them).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of lines.")
+# images.INVERT_CHOICES, spelled out so that `nnfs --help` need not import OpenCV.
+@click.option("--invert", type=click.Choice(["auto", "yes", "no"]), default="auto",
+              show_default=True, help="Make pictures light-on-dark: auto when the background "
+              "is light.")
+@click.option("--best", is_flag=True, help="Use the run's params_best.pkl.")
+def predict(inputs, run_dir, top_k, as_json, invert, best):
+    """Classify pictures with a run on pictures (Fashion-MNIST), or predict rows of features
+    (.npy or .csv, one sample per row) with any run. A DIR means every file in it, sorted.
+
+    \b
+    Example:
+      nnfs predict shirt.jpg photos/
+      nnfs predict points.csv --run runs/spiral-20261127-101500 --top-k 2 --json
+    """
+    from nnfs_cli.runs import prediction
+    from nnfs_cli.runs.saved import load_run
+
+    if run_dir is None:
+        run_dir = prediction.newest_run()
+        click.echo(f"using {run_dir}, the newest run on pictures under runs/", err=True)
+    results, errors = prediction.predict(load_run(run_dir, best), inputs, top_k, invert)
+    for message in errors:
+        click.echo(f"{NnfsError.prefix}{message}", err=True)
+    click.echo(prediction.render(results, as_json), nl=False)
+    if errors:
+        click.get_current_context().exit(1)

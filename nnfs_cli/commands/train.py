@@ -1,0 +1,71 @@
+"""`nnfs train`: train a config into a new run directory, or resume one."""
+
+import click
+
+from nnfs_cli.threads import DEFAULT_THREADS, blas_threads
+
+
+@click.command()
+@click.argument("config_path", metavar="[CONFIG]", required=False, type=click.Path(dir_okay=False))
+@click.option("--resume", type=click.Path(file_okay=False), metavar="RUN_DIR",
+              help="Continue an interrupted run from its checkpoint (instead of CONFIG).")
+@click.option("--run-dir", type=click.Path(file_okay=False),
+              help="Where to write the run (default: runs/<config stem>-<YYYYmmdd-HHMMSS>).")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
+              help="Override a config key, e.g. --set optimizer.learning_rate=0.01 (repeatable).")
+@click.option("--seed", type=int, help="Shortcut for --set seed=N.")
+@click.option("--epochs", type=int, help="Shortcut for --set training.epochs=N.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only errors and the final summary.")
+@click.option("--print-config", is_flag=True,
+              help="Print the fully resolved config and exit without training.")
+@click.option("--no-download", is_flag=True,
+              help="Fail instead of downloading a missing data set (Fashion-MNIST).")
+@click.option("--threads", type=click.IntRange(min=1), envvar="NNFS_THREADS", show_envvar=True,
+              default=DEFAULT_THREADS, help="BLAS threads for matrix products (default: 1, or "
+              "what OPENBLAS_NUM_THREADS / OMP_NUM_THREADS say when set).")
+def train(config_path, resume, run_dir, overrides, seed, epochs, quiet, print_config, no_download,
+          threads):
+    """Train the model that CONFIG describes and write a run directory.
+
+    Ctrl-C saves a checkpoint after the current batch; --resume continues from it.
+
+    \b
+    Example:
+      nnfs train configs/spiral.yaml
+      nnfs train configs/fashion.yaml --epochs 3 --set optimizer.learning_rate=0.002
+      nnfs train --resume runs/fashion-20261127-101500 --epochs 20
+    """
+    with blas_threads(threads):
+        _train(config_path, resume, run_dir, overrides, seed, epochs, quiet, print_config,
+               no_download)
+
+
+def _train(config_path, resume, run_dir, overrides, seed, epochs, quiet, print_config, no_download):
+    from nnfs_cli import config as configs
+    from nnfs_cli.reporter import Reporter
+    from nnfs_cli.runs import rundir
+    from nnfs_cli.runs import run as runner
+
+    if resume:
+        if config_path or overrides or seed is not None or run_dir or print_config:
+            raise click.UsageError("--resume takes only --epochs, --quiet and --no-download")
+        _, final = runner.resume(resume, Reporter(quiet=quiet), epochs, download=not no_download)
+        for line in final:
+            click.echo(line)
+        return
+    if not config_path:
+        raise click.UsageError("give a CONFIG file, or --resume RUN_DIR")
+    overrides = list(overrides)
+    if seed is not None:
+        overrides.append(f"seed={seed}")
+    if epochs is not None:
+        overrides.append(f"training.epochs={epochs}")
+    config = configs.load(config_path, overrides)
+    if print_config:
+        click.echo(rundir.dump_config(config), nl=False)
+        return
+    run_dir = run_dir or rundir.default_path(config_path)
+    _, final = runner.train(config, run_dir, Reporter(quiet=quiet),
+                            download=not no_download, source=config_path)
+    for line in final:
+        click.echo(line)

@@ -1,0 +1,83 @@
+"""`--set KEY=VALUE` overrides, applied to the raw YAML before validation:
+`optimizer.learning_rate=0.01`, `model[0].units=64`, `data.samples=500`."""
+
+import re
+
+import yaml
+
+from nnfs_cli.errors import ConfigError
+from nnfs_cli.registry import parse_entry
+
+
+def one_line(error):
+    """A YAML error as one line with its position."""
+    mark = getattr(error, "problem_mark", None)
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+    return f"{getattr(error, 'problem', None) or error}{where}"
+
+
+_KEY_PART = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)((?:\[-?\d+\])*)$")
+
+
+def apply_overrides(raw, overrides, source):
+    """Apply `--set KEY=VALUE` strings: `optimizer.learning_rate=0.01`, `model[0].units=64`."""
+    problems = []
+    for override in overrides:
+        key, sep, value = override.partition("=")
+        if not sep or not key.strip():
+            problems.append(f"--set {override}: expected KEY=VALUE")
+            continue
+        try:
+            _set_path(raw, key.strip(), yaml.safe_load(value) if value.strip() else None)
+        except (ValueError, yaml.YAMLError) as error:
+            problems.append(f"--set {key.strip()}: {one_line(error)}")
+    if problems:
+        raise ConfigError(problems, source)
+
+
+def _split_key(key):
+    steps = []
+    for part in key.split("."):
+        match = _KEY_PART.match(part)
+        if not match:
+            raise ValueError(f"cannot read key part {part!r}")
+        steps.append(match.group(1))
+        steps.extend(int(index) for index in re.findall(r"-?\d+", match.group(2)))
+    return steps
+
+
+def _set_path(raw, key, value):
+    steps = _split_key(key)
+    node = raw
+    for position, step in enumerate(steps[:-1]):
+        node = _descend(node, step, steps[position + 1])
+    last = steps[-1]
+    if isinstance(last, int):
+        if not isinstance(node, list) or not -len(node) <= last < len(node):
+            raise ValueError(f"no item [{last}] to set")
+        node[last] = value
+    elif isinstance(node, dict):
+        node[last] = value
+    else:
+        raise ValueError(f"cannot set {last!r} inside {node!r}")
+
+
+def _descend(node, step, next_step):
+    """One step down for `--set`, turning bare names (`relu`, `data: spiral`) into mappings."""
+    if isinstance(step, int):
+        if not isinstance(node, list) or not -len(node) <= step < len(node):
+            raise ValueError(f"no item [{step}]")
+        item = node[step]
+        if isinstance(item, dict) and "name" in item:
+            return item                    # options sit beside the name
+        name, options = parse_entry(item)  # `- relu` -> `- relu: {}`, to set options in
+        node[step] = {name: options}
+        return options
+    if not isinstance(node, dict):
+        raise ValueError(f"cannot look up {step!r} inside {node!r}")
+    child = node.get(step)
+    if isinstance(child, str) and step in ("data", "loss", "optimizer", "metric"):
+        child = node[step] = {"name": child}
+    elif child is None and not isinstance(next_step, int):
+        child = node[step] = {}
+    return child

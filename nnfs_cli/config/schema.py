@@ -1,0 +1,228 @@
+"""A parsed config -> validated, fully resolved config dict. Every problem is gathered with its
+key path (`model[2].units: expected a positive integer, got -3`) before ConfigError is raised."""
+
+import copy
+import inspect
+
+from nnfs_cli import validators
+from nnfs_cli.core.layers import ShapeError
+from nnfs_cli.core.model import Model
+from nnfs_cli.errors import ConfigError
+from nnfs_cli.registry import (ACTIVATIONS, DATASETS, LAYERS, LOSSES, METRICS, OPTIMIZERS,
+                               parse_entry, suggestion)
+
+TOP_LEVEL = ("seed", "data", "model", "loss", "optimizer", "metric", "training")
+REQUIRED = ("data", "model", "loss", "optimizer")
+
+
+class EarlyStopping:
+    """`training.early_stopping`: stop when `monitor` has not improved by `min_delta` for
+    `patience` epochs."""
+
+    constraints = {
+        "monitor": validators.one_of("val_loss", "val_accuracy"),
+        "patience": validators.positive_int,
+        "min_delta": validators.non_negative,
+    }
+
+    def __init__(self, monitor="val_loss", patience=5, min_delta=0.0):
+        pass
+
+
+class TrainingOptions:
+    """The `training:` section."""
+
+    constraints = {
+        "epochs": validators.positive_int,
+        "batch_size": validators.optional(validators.positive_int),
+        "shuffle": validators.boolean,
+        "print_every": validators.positive_int,
+        "checkpoint_seconds": validators.non_negative,
+        "early_stopping": EarlyStopping,
+    }
+
+    def __init__(self, epochs=10, batch_size=None, shuffle=True, print_every=1,
+                 checkpoint_seconds=10.0, early_stopping=None):
+        pass
+
+
+# --- validation ------------------------------------------------------------------------
+
+
+def resolve(raw, source=None):
+    """Validate `raw` and fill every default; raises ConfigError listing all problems."""
+    problems = []
+    resolved = {}
+    for key in raw:
+        if key not in TOP_LEVEL:
+            problems.append(_unknown_key(str(key), key, TOP_LEVEL, "the config"))
+    for key in REQUIRED:
+        if key not in raw:
+            problems.append(f"{key}: required")
+
+    resolved["seed"] = _check("seed", raw.get("seed", 0), validators.non_negative_int, problems)
+    if "data" in raw:
+        resolved["data"] = _named("data", raw["data"], DATASETS, problems)
+    if "model" in raw:
+        resolved["model"] = _model(raw["model"], problems)
+    if "loss" in raw:
+        resolved["loss"] = _named("loss", raw["loss"], LOSSES, problems)
+    if "optimizer" in raw:
+        resolved["optimizer"] = _named("optimizer", raw["optimizer"], OPTIMIZERS, problems)
+    metric = raw.get("metric")
+    if metric is not None:
+        resolved["metric"] = _named("metric", metric, METRICS, problems)
+    training = raw.get("training") or {}
+    if not isinstance(training, dict):
+        problems.append(f"training: expected a mapping, got {training!r}")
+        training = {}
+    resolved["training"] = _options("training", training, TrainingOptions, "training", problems)
+
+    if not problems:
+        _check_consistency(resolved, problems)
+    if problems:
+        raise ConfigError(problems, source)
+    return _flatten(resolved)
+
+
+def _check(path, value, check, problems):
+    try:
+        return check(value)
+    except ValueError as error:
+        problems.append(f"{path}: {error}")
+        return None
+
+
+def _unknown_key(path, key, choices, owner):
+    message = f"{path}: unknown key {key!r} for {owner}; choose from {', '.join(choices)}"
+    return message + suggestion(key, choices)
+
+
+def _split_named(path, value, problems):
+    try:
+        return parse_entry(value)
+    except ValueError as error:
+        problems.append(f"{path}: {error}")
+        return None, None
+
+
+def _named(path, value, registry, problems):
+    name, options = _split_named(path, value, problems)
+    if name is None:
+        return None
+    if name not in registry:
+        problems.append(f"{path}: {registry.unknown(name)}")
+        return None
+    cls = registry.get(name)
+    return {"name": name, **_options(path, options, cls, name, problems)}
+
+
+def _model(items, problems):
+    if not isinstance(items, list) or not items:
+        problems.append(f"model: expected a non-empty list of layers, got {items!r}")
+        return None
+    resolved = []
+    for index, item in enumerate(items):
+        path = f"model[{index}]"
+        name, options = _split_named(path, item, problems)
+        if name is None:
+            resolved.append(None)
+            continue
+        registry = stack_registry(name)
+        if name not in registry:
+            names = sorted(LAYERS.names() + ACTIVATIONS.names())
+            problems.append(f"{path}: {LAYERS.unknown(name, 'layer or activation', names)}")
+            resolved.append(None)
+            continue
+        resolved.append({"name": name, **_options(path, options, registry.get(name), name, problems)})
+    return resolved
+
+
+def _options(path, options, cls, owner, problems):
+    """Check `options` against `cls.__init__`'s signature and `cls.constraints`; fill defaults."""
+    parameters = {name: p for name, p in inspect.signature(cls.__init__).parameters.items()
+                  if name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
+    constraints = getattr(cls, "constraints", {})
+    result = {}
+    for key, value in options.items():
+        if key not in parameters:
+            problems.append(_unknown_key(f"{path}.{key}", key, list(parameters) or ["(none)"], owner))
+    for name, parameter in parameters.items():
+        key_path = f"{path}.{name}"
+        if name in options and isinstance(constraints[name], type):   # a nested section
+            value = options[name]
+            if value is not None and not isinstance(value, dict):
+                problems.append(f"{key_path}: expected a mapping, got {value!r}")
+                value = None
+            result[name] = (None if value is None else
+                            _options(key_path, value, constraints[name], name, problems))
+        elif name in options:
+            result[name] = _check(key_path, options[name], constraints[name], problems)
+        elif parameter.default is inspect.Parameter.empty:
+            problems.append(f"{key_path}: required for {owner}")
+        else:
+            result[name] = parameter.default
+    return result
+
+
+def _check_consistency(config, problems):
+    """Checks across sections: loss vs data and stack, last width vs classes or targets."""
+    data = DATASETS.get(config["data"]["name"])(**_args(config["data"]))
+    loss = LOSSES.get(config["loss"]["name"])
+    if loss.task != data.task:
+        problems.append(f"loss: {loss.name} is for {loss.task}, but data set "
+                        f"{data.name!r} is for {data.task}")
+        return
+    layers = config["model"]
+    if loss.fused_activation is not None and layers[-1]["name"] != loss.fused_activation.name:
+        problems.append(f"model[{len(layers) - 1}]: {loss.name} needs the stack to end in "
+                        f"{loss.fused_activation.name}, got {layers[-1]['name']}")
+    if data.known_before_loading:
+        problems.extend(model_problems(layers, data, loss))
+    metric = config.get("metric")
+    if metric is None:
+        config["metric"] = {"name": loss.default_metric}
+    elif METRICS.get(metric["name"]).targets != loss.targets:
+        problems.append(f"metric: {metric['name']} does not fit {loss.name}; "
+                        f"use {loss.default_metric}")
+
+
+def model_problems(entries, data, loss):
+    """Why the model of `entries` cannot take `data` (its sample shape, its classes or
+    targets), one `model[i]...` line each; [] when it fits."""
+    parsed = [parse_entry(entry) for entry in entries]
+    layers = [stack_registry(name).get(name)(**options) for name, options in parsed]
+    try:
+        shapes = Model.infer_shapes(layers, data.shape_for(layers))
+    except ShapeError as error:
+        return [str(error)]
+    expected = (loss.output_width(data),)
+    if shapes[-1] == expected:
+        return []
+    sized = [index for index, (_, options) in enumerate(parsed) if "units" in options]
+    if sized:
+        last = sized[-1]
+        return [f"model[{last}].units: the last dense layer must have {expected[0]} units for "
+                f"{data.describe_outputs(loss)}, got {parsed[last][1]['units']}"]
+    return [f"model: the model outputs shape {shapes[-1]}, but {data.describe_outputs(loss)} "
+            f"needs {expected}"]
+
+
+def stack_registry(name):
+    """Where a model entry's name is registered: activations or layers."""
+    return ACTIVATIONS if name in ACTIVATIONS else LAYERS
+
+
+def _args(section):
+    return {key: value for key, value in section.items() if key != "name"}
+
+
+def _flatten(resolved):
+    """Write named sections the way a user would: bare names where there are no options."""
+    out = copy.deepcopy(resolved)
+    out["model"] = [layer["name"] if len(layer) == 1 else {layer["name"]: _args(layer)}
+                    for layer in out["model"]]
+    for key in ("loss", "metric"):
+        if len(out[key]) == 1:
+            out[key] = out[key]["name"]
+    return {key: out[key] for key in TOP_LEVEL}

@@ -1,0 +1,100 @@
+"""The model: a stack of layers and activations with a loss (NNFS ch. 18). Maths only, no I/O."""
+
+import numpy as np
+
+from nnfs_cli.core.activations import Activation
+from nnfs_cli.core.layers.base import ShapeError
+
+
+class Model:
+    """Sequential stack; `loss` picks the fused output gradient when the stack allows it."""
+
+    def __init__(self, layers, loss):
+        self.layers = list(layers)
+        self.loss = loss
+        fused = loss.fused_activation
+        self.fused = fused is not None and bool(self.layers) and type(self.layers[-1]) is fused
+
+    def build(self, input_shape, rng):
+        """Create every layer's parameters for inputs of `input_shape` (no batch axis);
+        returns each layer's output shape. ShapeError names the layer that cannot fit."""
+        self.input_shape = tuple(input_shape)
+        self.shapes = []
+        shape = self.input_shape
+        for index, layer in enumerate(self.layers):
+            try:
+                shape = tuple(layer.build(shape, rng))
+            except ShapeError as error:
+                raise ShapeError(f"model[{index}]: {error}") from None
+            self.shapes.append(shape)
+        return self.shapes
+
+    @staticmethod
+    def infer_shapes(layers, input_shape):
+        """Output shapes of unbuilt `layers` for `input_shape`, allocating nothing."""
+        shapes, shape = [], tuple(input_shape)
+        for index, layer in enumerate(layers):
+            try:
+                shape = tuple(layer.output_shape(shape))
+            except ShapeError as error:
+                raise ShapeError(f"model[{index}]: {error}") from None
+            shapes.append(shape)
+        return shapes
+
+    @property
+    def trainable(self):
+        return [layer for layer in self.layers if layer.params]
+
+    def param_items(self):
+        """(key, param, grad) for each trained parameter; the key names it for optimizer state."""
+        return [((index, name), layer.params[name], layer.grads[name])
+                for index, layer in enumerate(self.layers) for name in layer.grads]
+
+    def forward(self, x, training=False):
+        for layer in self.layers:
+            x = layer.forward(x, training)
+        return x
+
+    def backward(self, output, y_true):
+        """Fill every layer's grads for the mean loss of `output` against `y_true`."""
+        layers = self.layers
+        if self.fused:
+            dvalues = self.loss.fused_backward(output, y_true)
+            layers = layers[:-1]
+        else:
+            dvalues = self.loss.backward(output, y_true)
+        for position in range(len(layers) - 1, -1, -1):
+            dvalues = layers[position].backward(dvalues, need_dinputs=position > 0)
+
+    def regularization_loss(self):
+        return sum(layer.regularization_loss() for layer in self.trainable)
+
+    def predictions(self, outputs):
+        last = self.layers[-1] if self.layers else None
+        return last.predictions(outputs) if isinstance(last, Activation) else outputs
+
+    def predict(self, x, batch_size=None):
+        """Outputs for `x`, computed `batch_size` rows at a time to bound memory."""
+        if not batch_size or batch_size >= len(x):
+            return self.forward(x)
+        return np.concatenate([self.forward(x[start:start + batch_size])
+                               for start in range(0, len(x), batch_size)])
+
+    def get_parameters(self):
+        """One tuple per layer that has parameters, in stack order, holding its arrays in
+        `params` order. For dense layers that is the book's (weights, biases)."""
+        return [tuple(layer.params.values()) for layer in self.trainable]
+
+    def set_parameters(self, parameters):
+        """Copy arrays in `get_parameters`' layout into the layers (shapes already checked)."""
+        for layer, arrays in zip(self.trainable, parameters):
+            for target, array in zip(layer.params.values(), arrays):
+                target[...] = np.reshape(array, target.shape)
+
+    def copy_parameters(self):
+        return [tuple(array.copy() for array in arrays) for arrays in self.get_parameters()]
+
+    def summary(self):
+        """Rows of (layer name, output shape, parameter count) of the built model."""
+        return [(layer.name, shape, layer.parameter_count())
+                for layer, shape in zip(self.layers, self.shapes)]

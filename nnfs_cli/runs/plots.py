@@ -1,0 +1,59 @@
+"""The pictures of a run (matplotlib, Agg): curves.png, the loss and accuracy per epoch, and
+confusion_matrix.png, counts of true against predicted classes."""
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from nnfs_cli.atomic import atomic_path
+
+
+def plot_confusion_matrix(matrix, names, path, title=""):
+    """Draw `matrix` (rows true, columns predicted) with class `names` into the PNG at `path`."""
+    matrix = np.asarray(matrix)
+    classes = len(names)
+    side = min(max(4.0, 0.6 * classes + 2.5), 24.0)
+    figure = Figure(figsize=(side + 1.5, side), dpi=100, layout="constrained")
+    FigureCanvasAgg(figure)
+    axes = figure.subplots()
+    image = axes.imshow(matrix, cmap="Blues", vmin=0)
+    figure.colorbar(image, ax=axes, shrink=0.8, label="samples")
+    ticks = np.arange(classes)
+    axes.set_xticks(ticks, labels=names, rotation=45, ha="right", rotation_mode="anchor")
+    axes.set_yticks(ticks, labels=names)
+    axes.set_xlabel("predicted class")
+    axes.set_ylabel("true class")
+    if classes <= 30:
+        # Light text on dark cells, so every count stays readable.
+        threshold = matrix.max() / 2 if matrix.size else 0
+        size = 9 if classes <= 12 else 7
+        for (row, column), count in np.ndenumerate(matrix):
+            axes.text(column, row, str(count), ha="center", va="center", fontsize=size,
+                      color="white" if count > threshold else "black")
+    if title:
+        axes.set_title(title)
+    with atomic_path(path) as tmp:
+        figure.savefig(tmp, format="png")
+
+
+def plot_curves(history, path, title=""):
+    """Draw the metrics rows of `history` into the PNG at `path` (atomically)."""
+    epochs = [row["epoch"] for row in history]
+    figure = Figure(figsize=(10, 4), dpi=100, layout="constrained")
+    FigureCanvasAgg(figure)
+    loss_axes, accuracy_axes = figure.subplots(1, 2)
+    marker = "o" if len(epochs) <= 30 else None
+    for axes, key, label in ((loss_axes, "loss", "loss"), (accuracy_axes, "accuracy", "accuracy")):
+        axes.plot(epochs, [row[key] for row in history], marker=marker, label=f"training {label}")
+        axes.plot(epochs, [row[f"val_{key}"] for row in history], marker=marker,
+                  label=f"validation {label}")
+        axes.set_xlabel("epoch")
+        axes.set_ylabel(label)
+        axes.grid(True, alpha=0.3)
+        axes.legend()
+    loss_axes.set_title("Loss")
+    accuracy_axes.set_title("Accuracy")
+    if title:
+        figure.suptitle(title)
+    with atomic_path(path) as tmp:
+        figure.savefig(tmp, format="png")

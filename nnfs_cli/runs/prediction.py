@@ -1,0 +1,111 @@
+"""`nnfs predict`: a saved run's predictions for the inputs its data set takes: pictures
+(image data sets) and rows of features in .npy and .csv files."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from nnfs_cli.data.rows import ROW_SUFFIXES, read_rows
+from nnfs_cli.errors import NnfsError
+from nnfs_cli.registry import DATASETS
+from nnfs_cli.runs.saved import read_summary
+
+BATCH = 1024
+
+
+def newest_run(root="runs"):
+    """The finished run under `root` whose data set takes pictures and whose summary.json
+    was written last."""
+    candidates = []
+    for path in Path(root).iterdir() if Path(root).is_dir() else ():
+        summary_path = path / "summary.json"
+        if not (path / "params.pkl").is_file() or not summary_path.is_file():
+            continue
+        try:
+            summary = read_summary(summary_path)
+        except NnfsError:
+            continue
+        data = summary.get("data")
+        takes_pictures = data in DATASETS and "images" in DATASETS.get(data).predict_inputs
+        if takes_pictures and summary.get("status") == "finished":
+            candidates.append((summary_path.stat().st_mtime_ns, path.name, path))
+    if not candidates:
+        raise NnfsError(f"no trained run on pictures under {root}/; train one with "
+                        "`nnfs train configs/fashion.yaml` or choose a run with --run")
+    return max(candidates)[2]
+
+
+def list_inputs(args):
+    """Paths as given, with each directory replaced by its visible files, sorted (not recursive)."""
+    paths = []
+    for arg in map(Path, args):
+        if arg.is_dir():
+            visible = (p for p in arg.iterdir() if p.is_file() and not p.name.startswith("."))
+            paths.extend(sorted(visible))
+        else:
+            paths.append(arg)
+    return paths
+
+
+def predict(run, args, top_k=3, invert="auto"):
+    """Predict every image or row named by `args` (directories mean their files, sorted).
+    Returns (results, errors): result dicts in input order, and one message per bad file."""
+    names, rows, errors = [], [], []
+    for path in list_inputs(args):
+        try:
+            x = _read_input(run, path, invert)
+        except NnfsError as error:
+            errors.append(str(error))
+            continue
+        names += [str(path)] if x.ndim == 1 else [f"{path}#{row}" for row in range(len(x))]
+        rows.append(x.reshape(-1, run.n_inputs))
+    if not rows:
+        return [], errors
+    outputs = run.outputs(np.concatenate(rows), BATCH)
+    if run.task == "regression":
+        return [{"path": name, "values": [float(v) for v in out]}
+                for name, out in zip(names, outputs)], errors
+    scores = run.class_scores(outputs)
+    k = min(top_k, scores.shape[1])
+    return [_classified(name, row, run.class_names, k) for name, row in zip(names, scores)], errors
+
+
+def _classified(name, scores, class_names, k):
+    best = np.argsort(-scores, kind="stable")[:k]
+    top = [{"label": class_names[i], "index": int(i), "confidence": float(scores[i])} for i in best]
+    return {"path": name, **top[0], "top_k": top}
+
+
+def render(results, as_json=False):
+    """What predict prints: a JSON list, or one line per result."""
+    if as_json:
+        return json.dumps(results, indent=2) + "\n"
+    return "".join(format_result(result) + "\n" for result in results)
+
+
+def format_result(result):
+    """One line: `shirt.jpg: Shirt 0.81 (Shirt 0.81, T-shirt/top 0.12, Pullover 0.04)`."""
+    if "values" in result:
+        return f"{result['path']}: " + " ".join(f"{value:.6g}" for value in result["values"])
+    top = ", ".join(f"{item['label']} {item['confidence']:.2f}" for item in result["top_k"])
+    return f"{result['path']}: {result['label']} {result['confidence']:.2f} ({top})"
+
+
+def _read_input(run, path, invert):
+    """A picture -> (n_inputs,); a .npy or .csv file -> (rows, n_inputs), prepared the way
+    the run's data set prepared its training data."""
+    data = run.data
+    if path.suffix.lower() in ROW_SUFFIXES:
+        if "rows" not in data.predict_inputs:
+            raise NnfsError(f"{path}: this model takes pictures, not rows of features")
+        return data.prepare_rows(read_rows(path, run.n_inputs))
+    if "images" not in data.predict_inputs:
+        raise NnfsError(f"{path}: this model takes rows of {run.n_inputs} feature(s), "
+                        "not pictures; give .npy or .csv files")
+    from nnfs_cli.data import photos
+    x = data.prepare_image(photos.read_image(path), invert)
+    if x.size != run.n_inputs:
+        raise NnfsError(f"{run.params_path}: the model takes {run.n_inputs} inputs, "
+                        f"but {data.name} pictures give {x.size}")
+    return x.reshape(-1)

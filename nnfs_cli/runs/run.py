@@ -1,0 +1,218 @@
+"""`nnfs train`: a training run on disk. Builds everything from the resolved config, trains,
+and keeps the run directory complete at every checkpoint, on interrupt and at the end."""
+
+import os
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+
+from nnfs_cli import __version__
+from nnfs_cli import config as configs
+from nnfs_cli.errors import NnfsError
+from nnfs_cli.reporter import model_summary
+from nnfs_cli.runs import components, rundir
+from nnfs_cli.runs.signals import EXIT_CODES, graceful_stop
+from nnfs_cli.runs.training import Diverged, Stopped, Trainer, evaluate
+
+
+class Interrupted(NnfsError):
+    """Training stopped by a signal after saving a checkpoint (exit 130 or 143)."""
+
+    prefix = ""
+
+
+def train(config, run_dir, reporter, download=True, source=None):
+    """Train a new run into the new directory `run_dir`, made once the data has loaded and
+    the model is built (`source` names the config file in errors)."""
+    data, splits = _load_data(config, reporter, download)
+    rngs = components.rngs(config["seed"])
+    model = components.model(config, data, rngs[0], source)
+    run_dir = rundir.create(run_dir)
+    rundir.write_config(run_dir, config)
+    return Run(config, run_dir, data, splits, model, rngs, reporter).train()
+
+
+def resume(run_dir, reporter, epochs=None, download=True):
+    """Continue the run in `run_dir` from its checkpoint, to `epochs` if given."""
+    run_dir = Path(run_dir)
+    if not (run_dir / "config.yaml").is_file():
+        raise NnfsError(f"{run_dir}: not a run directory (no config.yaml)")
+    overrides = [f"training.epochs={epochs}"] if epochs else []
+    config = configs.load(run_dir / "config.yaml", overrides)
+    state = rundir.read_checkpoint(run_dir)
+    done = len(state["trainer"]["history"])
+    # An early-stopped run is finished too, unless --epochs asks for more.
+    finished = done >= config["training"]["epochs"] or (state["trainer"]["stopped_early"]
+                                                        and not epochs)
+    if finished and state["trainer"]["position"] is None:
+        raise NnfsError(f"{run_dir} has already trained {done} epochs; "
+                        f"pass --epochs N (more than {done}) to train further")
+    if state["trainer"]["stopped_early"] and epochs:
+        state["trainer"]["stopped_early"] = False
+    data, splits = _load_data(config, reporter, download)
+    rngs = components.rngs(config["seed"])
+    model = components.model(config, data, rngs[0], run_dir / "config.yaml")
+    rundir.write_config(run_dir, config)
+    reporter.lines[:0] = rundir.read_log(run_dir)
+    run = Run(config, run_dir, data, splits, model, rngs, reporter, state)
+    return run.train()
+
+
+def _load_data(config, reporter, download):
+    data = components.dataset(config)
+    data.ensure_available(download, reporter)
+    return data, data.load(config["seed"], reporter)
+
+
+def blas_info():
+    """Which BLAS ran and with how many threads: results and speed depend on both."""
+    from threadpoolctl import threadpool_info
+    return [{key: pool.get(key) for key in ("internal_api", "architecture", "num_threads")}
+            for pool in threadpool_info() if pool.get("user_api") == "blas"]
+
+
+class Run:
+    """One run directory and the trainer that fills it."""
+
+    def __init__(self, config, run_dir, data, splits, model, rngs, reporter, state=None):
+        """`model` was built with `rngs` = (model generator, shuffle generator); dropout keeps
+        drawing from the first."""
+        self.config, self.run_dir, self.data = config, Path(run_dir), data
+        self.reporter = reporter
+        model_rng, shuffle_rng = rngs
+        self.model = model
+        if model.input_shape != tuple(data.input_shape):
+            splits = data.shaped(splits, model.input_shape)
+        self.splits = splits
+        prepare = self.model.loss.prepare_targets
+        self.y_train, self.y_val = prepare(splits.y_train, data), prepare(splits.y_val, data)
+        self.trainer = Trainer(self.model, components.optimizer(config), components.metric(config),
+                               config["training"], shuffle_rng, model_rng, reporter,
+                               on_epoch_end=self._epoch_done)
+        self.wall_seconds = 0.0
+        self.best_params = None
+        if state:
+            self.trainer.load_state_dict(state["trainer"])
+            self.wall_seconds = state["wall_seconds"]
+            position = self.trainer.position
+            where = (f"epoch {position['epoch']}, step {position['step']}" if position
+                     else f"the end of epoch {len(self.trainer.history)}")
+            reporter.line(f"resuming {self.run_dir} from {where}")
+        else:
+            reporter.line(f"run directory: {self.run_dir}")
+            reporter.line(f"data: {data.name}, {len(splits.x_train)} training and "
+                          f"{len(splits.x_val)} validation samples of shape {model.input_shape}")
+            for line in model_summary(model.input_shape, model.summary()):
+                reporter.line(line)
+        self.started = time.perf_counter()
+        self.last_save = self.started
+
+    def train(self):
+        """Train to the end; returns (summary, final lines). Raises Interrupted or Diverged."""
+        trainer, splits = self.trainer, self.splits
+        rundir.write_summary(self.run_dir, self._summary("running"))
+        try:
+            # Divergence is reported once, as Diverged; NumPy's overflow warnings are noise.
+            with graceful_stop() as stop_requested, np.errstate(over="ignore", invalid="ignore"):
+                trainer.should_stop = stop_requested
+                trainer.fit(splits.x_train, self.y_train, splits.x_val, self.y_val)
+        except Stopped as stop:
+            position = trainer.position
+            message = (f"interrupted at epoch {position['epoch']}, step {position['step']}; "
+                       f"checkpoint saved. Resume with: nnfs train --resume {self.run_dir}")
+            self.reporter.lines.append(message)   # for train.log; the CLI prints it
+            self.save("interrupted")
+            raise Interrupted(message, exit_code=EXIT_CODES[stop.signum]) from None
+        except Diverged as error:
+            self.model.set_parameters(trainer.good_params)
+            rundir.write_params(self.run_dir, trainer.good_params)
+            if self.best_params is not None:
+                rundir.write_params(self.run_dir, self.best_params, "params_best.pkl")
+            rundir.write_metrics(self.run_dir, trainer.history)
+            self.reporter.line(f"diverged: {error}")
+            rundir.write_log(self.run_dir, self.reporter.lines)
+            rundir.write_summary(self.run_dir, self._summary("diverged"))
+            kept = (f"epoch {len(trainer.history)}" if trainer.history
+                    else "the start of the run")
+            raise Diverged(f"training diverged: {error} (kept the last good parameters, from "
+                           f"{kept}, in {self.run_dir / 'params.pkl'})") from None
+        summary = self.save("finished", final=True)
+        return summary, self.final_lines(summary)
+
+    def _epoch_done(self, trainer, row):
+        if trainer.improved:
+            self.best_params = self.model.copy_parameters()
+        if len(trainer.history) == self.config["training"]["epochs"] or trainer.stopped_early:
+            return   # the final save follows
+        # Ten thousand tiny full-batch epochs must not mean ten thousand writes.
+        if time.perf_counter() - self.last_save >= self.config["training"]["checkpoint_seconds"]:
+            self.save("running")
+
+    def save(self, status, final=False):
+        """Write checkpoint, parameters, metrics, log, curves and summary, each atomically."""
+        run_dir, trainer = self.run_dir, self.trainer
+        summary = self._summary(status, final)
+        rundir.write_checkpoint(run_dir, {"trainer": trainer.state_dict(),
+                                          "wall_seconds": self._wall()})
+        rundir.write_params(run_dir, self.model.get_parameters())
+        if self.best_params is not None:
+            rundir.write_params(run_dir, self.best_params, "params_best.pkl")
+        rundir.write_metrics(run_dir, trainer.history)
+        if final:
+            self.reporter.lines.extend(self.final_lines(summary))
+        rundir.write_log(run_dir, self.reporter.lines)
+        if trainer.history:
+            from nnfs_cli.runs.plots import plot_curves
+            plot_curves(trainer.history, run_dir / "curves.png", title=str(run_dir.name))
+        # summary.json last: a reader that sees "finished" finds every other file complete.
+        rundir.write_summary(run_dir, summary)
+        self.last_save = time.perf_counter()
+        return summary
+
+    def _wall(self):
+        return self.wall_seconds + time.perf_counter() - self.started
+
+    def _summary(self, status, final=False):
+        trainer, history = self.trainer, self.trainer.history
+        summary = {"status": status, "pid": os.getpid(), "data": self.data.name,
+                   "epochs": len(history), "configured_epochs": self.config["training"]["epochs"],
+                   "seed": self.config["seed"]}
+        if history:
+            last = history[-1]
+            summary.update({key: last[key] for key in ("loss", "accuracy", "val_loss", "val_accuracy")})
+            best = history[trainer.best["epoch"] - 1]
+            summary["best"] = {"epoch": best["epoch"], "monitor": trainer.monitor,
+                               "val_loss": best["val_loss"], "val_accuracy": best["val_accuracy"]}
+            summary["early_stopped"] = trainer.stopped_early
+        if final and self.splits.x_test is not None:
+            y_test = self.model.loss.prepare_targets(self.splits.y_test, self.data)
+            summary["test_loss"], summary["test_accuracy"] = evaluate(
+                self.model, trainer.metric, self.splits.x_test, y_test,
+                self.config["training"]["batch_size"])
+        train_seconds = sum(row["seconds"] for row in history)
+        summary.update({
+            "seconds": self._wall(),
+            "samples_per_second": (len(self.splits.x_train) * len(history) / train_seconds
+                                   if train_seconds else None),
+            "class_names": self.data.class_names,
+            "input_shape": list(self.model.input_shape),
+            "data_state": self.data.state_dict(),
+            "metric_state": trainer.metric.state_dict(),
+            "versions": {"nnfs_cli": __version__, "numpy": np.__version__,
+                         "python": platform.python_version()},
+            "blas": blas_info(),
+        })
+        return summary
+
+    @staticmethod
+    def final_lines(summary):
+        """The closing summary printed on stdout."""
+        lines = [f"finished {summary['epochs']} epochs in {summary['seconds']:.1f}s: "
+                 f"loss {summary['loss']:.4f}  acc {summary['accuracy']:.4f}  "
+                 f"val_loss {summary['val_loss']:.4f}  val_acc {summary['val_accuracy']:.4f}"]
+        if "test_loss" in summary:
+            lines.append(f"test_loss {summary['test_loss']:.4f}  "
+                         f"test_acc {summary['test_accuracy']:.4f}")
+        return lines

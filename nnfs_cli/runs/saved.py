@@ -1,0 +1,155 @@
+"""A trained run, loaded back: the model rebuilt from config.yaml for the input shape the run
+recorded, with the arrays of params.pkl (through the restricted unpickler), its summary and
+its data set (not loaded, but with the state fitted in training)."""
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from nnfs_cli import config as configs
+from nnfs_cli.core.layers import ShapeError
+from nnfs_cli.core.model import Model
+from nnfs_cli.errors import ConfigError, NnfsError
+from nnfs_cli.runs import components, safe_pickle
+
+
+@dataclass
+class SavedRun:
+    """A run directory's model with its parameters set, ready for `forward`."""
+
+    path: Path
+    params_path: Path
+    config: dict
+    model: Model
+    data: object
+    summary: dict = field(default_factory=dict)
+
+    @property
+    def input_shape(self):
+        return self.model.input_shape
+
+    @property
+    def n_inputs(self):
+        """Values per sample, as rows of features give them."""
+        return int(np.prod(self.model.input_shape))
+
+    @property
+    def task(self):
+        return self.model.loss.task
+
+    @property
+    def class_names(self):
+        names = self.summary.get("class_names") or self.data.class_names
+        return [str(name) for name in names] if names else None
+
+    def outputs(self, x, batch_size=None):
+        x = np.asarray(x, dtype=np.float32).reshape((len(x), *self.input_shape))
+        return self.model.predict(x, batch_size)
+
+    def class_scores(self, outputs):
+        """(n, classes) scores: softmax probabilities, or per-class sigmoid outputs; a single
+        sigmoid output p (two classes) becomes [1 - p, p]."""
+        if self.model.loss.targets == "binary" and outputs.shape[1] == 1:
+            return np.hstack([1 - outputs, outputs])
+        return outputs
+
+
+def load_run(run_dir, best=False):
+    """Rebuild the model of `run_dir` from config.yaml and params.pkl (params_best.pkl if
+    `best`); every problem is one NnfsError line naming the file."""
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise NnfsError(f"{run_dir}: no such run directory")
+    config = _read_config(run_dir / "config.yaml")
+    params_path = run_dir / ("params_best.pkl" if best else "params.pkl")
+    if best and not params_path.exists():
+        raise NnfsError(f"{params_path}: no such file; this run kept no best parameters "
+                        "(drop --best to use params.pkl)")
+    summary = read_summary(run_dir / "summary.json")
+    data = components.dataset(config)
+    data.load_state_dict(summary.get("data_state") or {})
+    model = _build_model(config, data, summary, run_dir / "config.yaml")
+    model.set_parameters(check_parameters(safe_pickle.load(params_path), model, params_path))
+    return SavedRun(run_dir, params_path, config, model, data, summary)
+
+
+def read_summary(path):
+    """summary.json as a dict; {} when the run has none (params saved elsewhere, say)."""
+    try:
+        summary = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as error:
+        raise NnfsError(f"{path}: not a readable JSON file: {error}") from None
+    if not isinstance(summary, dict):
+        raise NnfsError(f"{path}: expected a JSON object, got {type(summary).__name__}")
+    return summary
+
+
+def _read_config(path):
+    if not path.is_file():
+        raise NnfsError(f"{path}: no such file; is {path.parent} a run directory?")
+    try:
+        return configs.load(path)
+    except ConfigError as error:
+        # The run's own file is broken, not the user's input: exit 1 like the other files.
+        raise NnfsError(str(error)) from None
+
+
+def _build_model(config, data, summary, config_path):
+    """The config's model for the input shape the run recorded (runs from before it was
+    recorded fed the data set's own shape)."""
+    model = components.unbuilt_model(config)
+    recorded = summary.get("input_shape")
+    try:
+        shape = (tuple(int(n) for n in recorded) if isinstance(recorded, list)
+                 else data.shape_for(model.layers))
+        model.build(shape, np.random.default_rng(0))
+    except (ShapeError, TypeError, ValueError) as error:
+        raise NnfsError(f"{config_path}: {error}") from None
+    return model
+
+
+def check_parameters(parameters, model, path):
+    """The arrays of params.pkl, checked against `model`: a list with one tuple per layer that
+    has parameters, its arrays in the layer's order (the book's (weights, biases) for dense
+    layers). Returns them as float32; a bias saved as (units,) fits (1, units)."""
+    layers = [(index, layer) for index, layer in enumerate(model.layers) if layer.params]
+    expected = ("a list with one tuple of arrays per layer with parameters "
+                "((weights, biases) for dense layers)")
+    if not isinstance(parameters, (list, tuple)) or not parameters:
+        raise NnfsError(f"{path}: expected {expected}, got {_describe(parameters)}")
+    if len(parameters) != len(layers):
+        raise NnfsError(f"{path}: holds {len(parameters)} parameter set(s), but config.yaml "
+                        f"describes {len(layers)} layer(s) with parameters")
+    checked = []
+    for item, (arrays, (index, layer)) in enumerate(zip(parameters, layers), 1):
+        names = list(layer.params)
+        where = f"model[{index}] {layer.name}"
+        if not isinstance(arrays, (list, tuple)) or len(arrays) != len(names):
+            raise NnfsError(f"{path}: item {item} should be a tuple of {len(names)} arrays "
+                            f"({', '.join(names)}) for {where}, got {_describe(arrays)}")
+        converted = []
+        for name, array in zip(names, arrays):
+            wanted = layer.params[name].shape
+            if not isinstance(array, np.ndarray) or array.dtype.kind not in "fiu":
+                raise NnfsError(f"{path}: {where} {name} should be a numeric array, "
+                                f"got {_describe(array)}")
+            if array.shape != wanted and _squeezed(array.shape) != _squeezed(wanted):
+                raise NnfsError(f"{path}: {where} {name} have shape {array.shape}, but "
+                                f"config.yaml needs {wanted}")
+            converted.append(array.astype(np.float32).reshape(wanted))
+        checked.append(tuple(converted))
+    return checked
+
+
+def _squeezed(shape):
+    return tuple(n for n in shape if n != 1)
+
+
+def _describe(value):
+    if isinstance(value, np.ndarray):
+        return f"an array of {value.dtype} {value.shape}"
+    return type(value).__name__

@@ -1,0 +1,216 @@
+"""The training loop (NNFS ch. 18-19): seeded shuffling, mini-batches, weighted epoch averages,
+validation after every epoch, divergence checks, early stopping, and a state that can be
+saved at any batch and resumed bit for bit."""
+
+import math
+import time
+
+import numpy as np
+
+from nnfs_cli.errors import NnfsError
+from nnfs_cli.reporter import NoBar, format_metrics
+
+
+class Diverged(NnfsError):
+    """The loss or a parameter became NaN or infinite."""
+
+
+class Stopped(Exception):
+    """Training stopped on request (a signal) after finishing a batch."""
+
+    def __init__(self, signum):
+        super().__init__(signum)
+        self.signum = signum
+
+
+class Trainer:
+    """Trains `model` with `optimizer` on prepared (x, y) arrays.
+
+    `should_stop()` is asked after every batch (a signal number, or None to go on);
+    `on_epoch_end(trainer, row)` runs after each epoch's validation.
+    """
+
+    def __init__(self, model, optimizer, metric, options, shuffle_rng, model_rng, reporter,
+                 on_epoch_end=None, should_stop=None):
+        self.model, self.loss = model, model.loss
+        self.optimizer, self.metric = optimizer, metric
+        self.options = options
+        self.rng, self.model_rng = shuffle_rng, model_rng
+        self.reporter = reporter
+        self.on_epoch_end = on_epoch_end or (lambda trainer, row: None)
+        self.should_stop = should_stop or (lambda: None)
+        self.history = []
+        self.position = None          # where an unfinished epoch stands
+        stopping = options.get("early_stopping") or {}
+        self.monitor = stopping.get("monitor", "val_loss")
+        self.best = {"epoch": None, "value": None, "since": 0}
+        self.improved = False
+        self.stopped_early = False
+        self.good_params = model.copy_parameters()
+
+    # --- the loop -------------------------------------------------------------------------
+
+    def fit(self, x, y, x_val, y_val):
+        """Train until options['epochs'] epochs are done (or early stopping); returns history."""
+        n = len(x)
+        batch_size = min(self.options["batch_size"] or n, n)
+        steps = -(-n // batch_size)
+        self.metric.fit(y)
+        epochs = self.options["epochs"]
+        # Full-batch training shows one bar over the epochs, mini-batches one bar per epoch.
+        run_bar = self.reporter.bar(epochs, "training", unit="epoch") if steps == 1 else NoBar()
+        with run_bar:
+            run_bar.update(len(self.history))
+            while len(self.history) < epochs and not self.stopped_early:
+                self._epoch(x, y, x_val, y_val, batch_size, steps, steps > 1)
+                run_bar.update()
+        return self.history
+
+    def _epoch(self, x, y, x_val, y_val, batch_size, steps, show_bar):
+        """Train one epoch (or the rest of an interrupted one), then validate."""
+        epoch = len(self.history) + 1
+        position = self.position or self._start_epoch(epoch)
+        order = (self._order(position["order_state"], len(x)) if self.options["shuffle"] else None)
+        started = time.perf_counter() - position["seconds"]
+        bar = (self.reporter.bar(steps, f"epoch {epoch}/{self.options['epochs']}") if show_bar
+               else NoBar())
+        with bar:
+            bar.update(position["step"])
+            for step in range(position["step"], steps):
+                rows = slice(step * batch_size, (step + 1) * batch_size)
+                index = rows if order is None else order[rows]
+                self._train_batch(x[index], y[index], position, epoch, step)
+                position["step"] = step + 1
+                position["seconds"] = time.perf_counter() - started
+                if not bar.disable:
+                    bar.update()
+                    bar.set_postfix(loss=f"{_mean_loss(position):.4f}",
+                                    acc=f"{position['correct'] / position['total']:.4f}",
+                                    refresh=False)
+                signum = self.should_stop()
+                if signum:
+                    raise Stopped(signum)
+        self._end_epoch(epoch, position, x_val, y_val, batch_size, started)
+
+    def _start_epoch(self, epoch):
+        # The generator state *before* the permutation: a resumed epoch redraws the same order.
+        self.position = {"epoch": epoch, "step": 0, "order_state": self.rng.bit_generator.state,
+                         "data_sum": 0.0, "reg_sum": 0.0, "correct": 0, "total": 0,
+                         "samples": 0, "seconds": 0.0}
+        return self.position
+
+    def _order(self, state, n):
+        self.rng.bit_generator.state = state
+        return self.rng.permutation(n)
+
+    def _train_batch(self, batch_x, batch_y, position, epoch, step):
+        model = self.model
+        output = model.forward(batch_x, training=True)
+        data_loss = float(self.loss.forward(output, batch_y).sum(dtype=np.float64))
+        reg_loss = model.regularization_loss()
+        if not math.isfinite(data_loss + reg_loss):
+            raise Diverged(f"the loss became {data_loss + reg_loss} at epoch {epoch}, step {step + 1}; "
+                           "try a lower learning rate")
+        good, count = self.metric.count(model.predictions(output), batch_y)
+        model.backward(output, batch_y)
+        self.optimizer.step(model.param_items())
+        position["data_sum"] += data_loss
+        position["reg_sum"] += reg_loss * len(batch_x)
+        position["correct"] += good
+        position["total"] += count
+        position["samples"] += len(batch_x)
+
+    def _end_epoch(self, epoch, position, x_val, y_val, batch_size, started):
+        if not all(np.isfinite(param).all() for _, param, _ in self.model.param_items()):
+            raise Diverged(f"a parameter became NaN or infinite at epoch {epoch}; "
+                           "try a lower learning rate")
+        val_loss, val_accuracy = evaluate(self.model, self.metric, x_val, y_val, batch_size)
+        if not math.isfinite(val_loss):
+            raise Diverged(f"the validation loss became {val_loss} at epoch {epoch}; "
+                           "try a lower learning rate")
+        samples = position["samples"]
+        row = {
+            "epoch": epoch,
+            "loss": _mean_loss(position),
+            "data_loss": position["data_sum"] / samples,
+            "reg_loss": position["reg_sum"] / samples,
+            "accuracy": position["correct"] / position["total"],
+            "val_loss": val_loss,
+            "val_accuracy": val_accuracy,
+            "lr": self.optimizer.current_learning_rate,
+            "seconds": time.perf_counter() - started,
+        }
+        self.history.append(row)
+        self.position = None
+        self.good_params = self.model.copy_parameters()
+        self._track_best(row)
+        last = epoch == self.options["epochs"] or self.stopped_early
+        if last or epoch == 1 or epoch % self.options["print_every"] == 0:
+            self.reporter.line(format_metrics(row))
+        if self.stopped_early:
+            self.reporter.line(f"early stopping: {self.monitor} has not improved for "
+                               f"{self.best['since']} epochs (best {self.best['value']:.4f} "
+                               f"at epoch {self.best['epoch']})")
+        self.on_epoch_end(self, row)
+
+    def _track_best(self, row):
+        value = row[self.monitor]
+        stopping = self.options.get("early_stopping") or {}
+        min_delta = stopping.get("min_delta", 0.0)
+        sign = -1 if self.monitor == "val_loss" else 1
+        best = self.best
+        self.improved = best["value"] is None or sign * (value - best["value"]) > min_delta
+        if self.improved:
+            best.update(epoch=row["epoch"], value=value, since=0)
+        else:
+            best["since"] += 1
+            if stopping and best["since"] >= stopping["patience"]:
+                self.stopped_early = True
+
+    # --- saving and restoring -------------------------------------------------------------
+
+    def state_dict(self):
+        """Everything needed to continue exactly where training stands (plain values and arrays)."""
+        return {
+            "params": [dict(layer.params) for layer in self.model.layers],
+            "optimizer": self.optimizer.state_dict(),
+            "shuffle_rng": self.rng.bit_generator.state,
+            "model_rng": self.model_rng.bit_generator.state,
+            "history": self.history,
+            "position": self.position,
+            "best": self.best,
+            "stopped_early": self.stopped_early,
+            "metric": self.metric.state_dict(),
+        }
+
+    def load_state_dict(self, state):
+        for layer, params in zip(self.model.layers, state["params"]):
+            for name, value in params.items():
+                layer.params[name][...] = value
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.rng.bit_generator.state = state["shuffle_rng"]
+        self.model_rng.bit_generator.state = state["model_rng"]
+        self.history = list(state["history"])
+        self.position = state["position"]
+        self.best = state["best"]
+        self.stopped_early = state["stopped_early"]
+        self.metric.load_state_dict(state["metric"])
+        self.good_params = self.model.copy_parameters()
+
+
+def evaluate(model, metric, x, y, batch_size=None):
+    """(mean data loss, accuracy) of `model` on (x, y), computed in batches."""
+    batch_size = batch_size or len(x)
+    loss_sum = 0.0
+    correct = total = 0
+    for start in range(0, len(x), batch_size):
+        batch_x, batch_y = x[start:start + batch_size], y[start:start + batch_size]
+        output = model.forward(batch_x, training=False)
+        loss_sum += float(model.loss.forward(output, batch_y).sum(dtype=np.float64))
+        good, count = metric.count(model.predictions(output), batch_y)
+        correct, total = correct + good, total + count
+    return loss_sum / len(x), correct / total
+
+
+def _mean_loss(position):
+    return (position["data_sum"] + position["reg_sum"]) / position["samples"]

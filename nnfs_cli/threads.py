@@ -1,0 +1,18 @@
+"""How many BLAS threads the matrix products use.
+
+One by default: these networks' matrices are small, and when the other core is busy a second
+OpenBLAS thread makes every product wait (2.4-4x slower; bench/README.md). A thread count the
+user set in the environment is left alone.
+"""
+
+import os
+
+BLAS_ENV = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+DEFAULT_THREADS = None if any(os.environ.get(name) for name in BLAS_ENV) else 1
+
+
+def blas_threads(count):
+    """Limit BLAS to `count` threads for the enclosed work (None: leave it as it is)."""
+    import numpy  # noqa: F401 (threadpoolctl can only limit a BLAS that is loaded)
+    from threadpoolctl import threadpool_limits
+    return threadpool_limits(limits=count, user_api="blas")
