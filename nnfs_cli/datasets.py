@@ -1,12 +1,11 @@
-"""Data sets by name: the `nnfs` package's spiral, vertical and sine data (Fashion-MNIST is
-in fashion_data.py). Each yields float32 inputs (rows are samples) split for training."""
+"""Data sets by name: the book's spiral, vertical and sine data (Fashion-MNIST is in
+fashion_data.py). Each yields float32 inputs (rows are samples) split for training."""
 
-import contextlib
 from dataclasses import dataclass
 
 import numpy as np
 
-from nnfs_cli import checks
+from nnfs_cli import book_data, checks
 from nnfs_cli.registry import DATASETS
 
 
@@ -45,22 +44,8 @@ class Dataset:
         return f"{self.classes} classes of {self.name} with {loss.name}"
 
 
-@contextlib.contextmanager
-def legacy_seed(seed):
-    """Seed NumPy's global generator, which the `nnfs` package draws from, and restore it after.
-
-    (We never call nnfs.init(): it patches np.dot globally and slows every product.)
-    """
-    state = np.random.get_state()
-    np.random.seed(seed)
-    try:
-        yield
-    finally:
-        np.random.set_state(state)
-
-
 class _NnfsClasses(Dataset):
-    """A 2-D classification set from `nnfs.datasets`; validation data is freshly generated."""
+    """A 2-D classification set of book_data; validation data is freshly generated."""
 
     constraints = {
         "samples": checks.positive_int,
@@ -73,36 +58,32 @@ class _NnfsClasses(Dataset):
         self.class_names = [f"class {index}" for index in range(classes)]
 
     def load(self, seed):
-        with legacy_seed(seed):
-            x_train, y_train = self.generate(self.samples, self.classes)
-            x_val, y_val = self.generate(self.validation_samples, self.classes)
+        # A RandomState (not a Generator) keeps the data of the book's `np.random.seed(seed)`;
+        # validation data continues the training data's stream.
+        rng = np.random.RandomState(seed)
+        x_train, y_train = self.generate(self.samples, self.classes, rng)
+        x_val, y_val = self.generate(self.validation_samples, self.classes, rng)
         return Splits(x_train.astype(np.float32), y_train.astype(np.int64),
                       x_val.astype(np.float32), y_val.astype(np.int64))
 
 
 @DATASETS.register("spiral")
 class Spiral(_NnfsClasses):
-    """nnfs.datasets.spiral_data: `classes` interleaved spirals, `samples` points per class."""
+    """The book's spiral_data: `classes` interleaved spirals, `samples` points per class."""
 
-    @staticmethod
-    def generate(samples, classes):
-        from nnfs.datasets import spiral_data
-        return spiral_data(samples=samples, classes=classes)
+    generate = staticmethod(book_data.spiral_data)
 
 
 @DATASETS.register("vertical")
 class Vertical(_NnfsClasses):
-    """nnfs.datasets.vertical_data: `classes` vertical clusters, `samples` points per class."""
+    """The book's vertical_data: `classes` vertical clusters, `samples` points per class."""
 
-    @staticmethod
-    def generate(samples, classes):
-        from nnfs.datasets import vertical_data
-        return vertical_data(samples=samples, classes=classes)
+    generate = staticmethod(book_data.vertical_data)
 
 
 @DATASETS.register("sine")
 class Sine(Dataset):
-    """nnfs.datasets.sine_data: y = sin(2 pi x) on x in [0, 1); validation on a different grid."""
+    """The book's sine_data: y = sin(2 pi x) on x in [0, 1); validation on a different grid."""
 
     task = "regression"
     target_width = 1
@@ -112,8 +93,7 @@ class Sine(Dataset):
         self.samples, self.validation_samples = samples, validation_samples
 
     def load(self, seed):
-        from nnfs.datasets import sine_data
-        x_train, y_train = sine_data(samples=self.samples)
-        x_val, y_val = sine_data(samples=self.validation_samples)
+        x_train, y_train = book_data.sine_data(self.samples)
+        x_val, y_val = book_data.sine_data(self.validation_samples)
         return Splits(x_train.astype(np.float32), y_train.astype(np.float32),
                       x_val.astype(np.float32), y_val.astype(np.float32))
