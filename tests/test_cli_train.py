@@ -136,7 +136,7 @@ def _installed_nnfs():
 
 
 def test_installed_entry_point_is_ours(spiral_config, tmp_path):
-    """The PyPI `nnfs` package also installs an `nnfs` script; ours must win."""
+    """The installed `nnfs` script is this tool (the book's package, which has one too, is not installed)."""
     nnfs = _installed_nnfs()
     assert nnfs, "the nnfs command is not installed"
     version = subprocess.run([nnfs, "--version"], capture_output=True, text=True, timeout=60)
