@@ -66,13 +66,12 @@ def real_fashion_download(tmp_path_factory):
     the CliRunner result and the data set folder."""
     if not REAL_ARCHIVE.exists():
         pytest.skip(f"the real archive is not at {REAL_ARCHIVE}")
-    from click.testing import CliRunner
-
     from nnfs_cli.cli import cli
+    from nnfs_cli.compat import cli_runner
 
     dest = tmp_path_factory.mktemp("real-fashion")
-    result = CliRunner().invoke(cli, ["download-fashion", "--url", REAL_ARCHIVE.as_uri(),
-                                      "--dest", str(dest)])
+    result = cli_runner().invoke(cli, ["download-fashion", "--url", REAL_ARCHIVE.as_uri(),
+                                       "--dest", str(dest)])
     assert result.exit_code == 0, result.output
     return result, dest / "fashion_mnist_images"
 
