@@ -6,6 +6,7 @@ import pickle
 import re
 import subprocess
 import sys
+from importlib import metadata
 
 import click
 import cv2
@@ -14,10 +15,41 @@ import pytest
 
 from nnfs_cli import compat
 
+from conftest import ROOT, claimed_floors
+
 
 def release(version):
     """'4.8.0.76' -> (4, 8, 0, 76); '2.4.0rc1' -> (2, 4, 0)."""
     return tuple(int(part) for part in re.match(r"\d+(\.\d+)*", version).group().split("."))
+
+
+def oldest_pins():
+    """{name: (version, comment)} of ci/oldest.txt."""
+    pins = {}
+    for line in (ROOT / "ci" / "oldest.txt").read_text().splitlines():
+        requirement, _, comment = line.partition("#")
+        if requirement.strip():
+            name, version = requirement.split("==")
+            pins[name.strip().lower().replace("_", "-")] = (version.strip(), comment.strip())
+    return pins
+
+
+def test_oldest_pins_are_the_floors():
+    # Raise a floor in pyproject.toml and ci/oldest.txt together, or the oldest stage
+    # tests versions nobody is promised (or misses ones that are).
+    floors, pins = claimed_floors(), oldest_pins()
+    assert pins.keys() == floors.keys()
+    for name, floor in floors.items():
+        (version, why), bound = pins[name], release(floor)
+        pin = release(version) + (0,) * len(bound)
+        assert pin[:len(bound)] == bound, (name, floor, version)
+        # 1.24 -> 1.24.0; anything later than the floor's first release needs a reason.
+        assert not any(pin[len(bound):]) or why, f"{name}=={version}: say why not {floor}"
+
+
+def test_installed_versions_are_within_the_floors():
+    for name, floor in claimed_floors().items():
+        assert release(metadata.version(name)) >= release(floor), name
 
 
 def test_numpy_pickle_globals_hold_this_numpys_reducers_under_both_names():
