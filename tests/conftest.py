@@ -1,7 +1,31 @@
+import re
 import textwrap
+from importlib import metadata
 from pathlib import Path
 
 import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def claimed_floors():
+    """{name: lower bound} of every requirement in pyproject.toml, the test extra included."""
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10; pytest 7+ depends on tomli there
+        import tomli as tomllib
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    floors = {}
+    for requirement in project["dependencies"] + project["optional-dependencies"]["test"]:
+        name, floor = re.fullmatch(r"([A-Za-z0-9_.-]+)>=([0-9.]+)", requirement).groups()
+        floors[name.lower().replace("_", "-")] = floor
+    return floors
+
+
+def pytest_report_header():
+    """Which versions this run tests: CI runs the newest and the oldest (ci/oldest.txt)."""
+    versions = (f"{name} {metadata.version(name)}" for name in claimed_floors())
+    return "dependencies: " + ", ".join(versions)
 
 
 @pytest.fixture
@@ -66,13 +90,12 @@ def real_fashion_download(tmp_path_factory):
     the CliRunner result and the data set folder."""
     if not REAL_ARCHIVE.exists():
         pytest.skip(f"the real archive is not at {REAL_ARCHIVE}")
-    from click.testing import CliRunner
-
     from nnfs_cli.cli import cli
+    from nnfs_cli.compat import cli_runner
 
     dest = tmp_path_factory.mktemp("real-fashion")
-    result = CliRunner().invoke(cli, ["download-fashion", "--url", REAL_ARCHIVE.as_uri(),
-                                      "--dest", str(dest)])
+    result = cli_runner().invoke(cli, ["download-fashion", "--url", REAL_ARCHIVE.as_uri(),
+                                       "--dest", str(dest)])
     assert result.exit_code == 0, result.output
     return result, dest / "fashion_mnist_images"
 

@@ -7,9 +7,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from nnfs_cli.cli import cli
+from nnfs_cli.compat import cli_runner
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 FASHION_ZIP = SHARED / "datasets" / "fashion_mnist_images.zip"
@@ -81,7 +81,7 @@ def trained(tmp_path_factory, name, config_text):
     if not (run_dir / "summary.json").exists():
         config = base / f"{name}.yaml"
         config.write_text(textwrap.dedent(config_text))
-        result = CliRunner().invoke(cli, ["train", str(config), "--run-dir", str(run_dir), "-q"])
+        result = cli_runner().invoke(cli, ["train", str(config), "--run-dir", str(run_dir), "-q"])
         assert result.exit_code == 0, result.output
     return run_dir
 
@@ -101,7 +101,7 @@ def sine_run(tmp_path_factory):
 
 def run_cli(*args):
     """`nnfs ARGS...` through CliRunner; never a traceback."""
-    result = CliRunner().invoke(cli, [str(arg) for arg in args])
+    result = cli_runner().invoke(cli, [str(arg) for arg in args])
     assert "Traceback" not in result.output + result.stderr, result.output + result.stderr
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     return result

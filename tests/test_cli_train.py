@@ -7,15 +7,15 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from nnfs_cli import __version__
 from nnfs_cli.cli import cli
+from nnfs_cli.compat import cli_runner
 from nnfs_cli.runs.safe_pickle import load as load_pickle
 
 
 def run(*args):
-    result = CliRunner().invoke(cli, [str(arg) for arg in args])
+    result = cli_runner().invoke(cli, [str(arg) for arg in args])
     assert "Traceback" not in result.output + result.stderr
     return result
 

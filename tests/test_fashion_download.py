@@ -13,9 +13,9 @@ from types import SimpleNamespace
 import cv2
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
 from nnfs_cli.cli import cli
+from nnfs_cli.compat import cli_runner
 from nnfs_cli.errors import NnfsError
 from nnfs_cli.data.fashion_download import download_fashion
 from nnfs_cli.data.fashion_mnist import CLASS_NAMES, dataset_ready, load_fashion
@@ -94,7 +94,7 @@ def server(monkeypatch):
 
 
 def run(*args, env=None):
-    return CliRunner().invoke(cli, ["download-fashion", *args], env=env)
+    return cli_runner().invoke(cli, ["download-fashion", *args], env=env)
 
 
 def expected_arrays(images, split):

@@ -4,9 +4,9 @@ import json
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
 from nnfs_cli.cli import cli
+from nnfs_cli.compat import cli_runner
 from nnfs_cli.data.fashion_mnist import FashionMNIST
 
 from conftest import write_fashion_zip
@@ -31,7 +31,7 @@ def small_zip(tmp_path):
 
 
 def train(*args, env=None):
-    result = CliRunner().invoke(cli, ["train", *map(str, args)], env=env)
+    result = cli_runner().invoke(cli, ["train", *map(str, args)], env=env)
     assert "Traceback" not in result.output + result.stderr
     return result
 

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
 from nnfs_cli.runs import components as build
 from nnfs_cli import config as configs
 from nnfs_cli.cli import cli
+from nnfs_cli.compat import cli_runner
 from nnfs_cli.runs.safe_pickle import load as load_pickle
 from nnfs_cli.runs.training import evaluate
 
@@ -73,7 +73,7 @@ training:
 
 
 def run(*args):
-    result = CliRunner().invoke(cli, [str(arg) for arg in args])
+    result = cli_runner().invoke(cli, [str(arg) for arg in args])
     assert "Traceback" not in result.output + result.stderr
     return result
 

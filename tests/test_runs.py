@@ -8,17 +8,17 @@ import signal
 import time
 
 import yaml
-from click.testing import CliRunner
 
 from nnfs_cli.runs import run as runner
 from nnfs_cli.cli import cli
+from nnfs_cli.compat import cli_runner
 
 BASE = time.mktime(time.strptime("20260101-000000", "%Y%m%d-%H%M%S"))
 DEAD_PID = 2 ** 30   # beyond any pid_max
 
 
 def run(*args):
-    result = CliRunner().invoke(cli, [str(arg) for arg in args])
+    result = cli_runner().invoke(cli, [str(arg) for arg in args])
     assert "Traceback" not in result.output + result.stderr
     return result
 

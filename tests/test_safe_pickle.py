@@ -2,6 +2,7 @@ import builtins
 import os
 import pickle
 import subprocess
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -91,12 +92,50 @@ def test_loads_what_the_book_writes(tmp_path):
     assert_same(book_params(np.float64), safe_pickle.load(path))
 
 
-def test_loads_numpy_1_names(tmp_path):
-    # What numpy 1.x wrote: numpy.core, not numpy._core.
-    data = pickle.dumps(book_params(), protocol=2).replace(b"numpy._core", b"numpy.core")
-    assert b"numpy.core.multiarray" in data
-    (tmp_path / "old.pkl").write_bytes(data)
-    assert_same(book_params(), safe_pickle.load(tmp_path / "old.pkl"))
+@pytest.mark.parametrize("package", [b"numpy.core", b"numpy._core"])
+def test_loads_either_numpy_name(tmp_path, package):
+    # numpy 1.x writes numpy.core, numpy 2.x numpy._core: rename whichever this one wrote
+    # (protocol 2 spells names as text, so the lengths may change).
+    data = pickle.dumps(checkpoint(), protocol=2)
+    data = data.replace(b"numpy._core.", b"numpy.core.").replace(b"numpy.core.", package + b".")
+    assert package + b".multiarray" in data
+    (tmp_path / "other.pkl").write_bytes(data)
+    assert_same(checkpoint(), safe_pickle.load(tmp_path / "other.pkl"))
+
+
+PICKLES = Path(__file__).parent / "data" / "pickles"
+
+
+def cross_version_params():
+    """What tests/data/pickles/ holds, built from nothing that may vary between versions."""
+    params = [
+        (np.arange(12, dtype=np.float32).reshape(3, 4) / 7, np.full((1, 4), -0.5, np.float32)),
+        (np.asfortranarray(np.arange(8.0).reshape(4, 2)), np.zeros((1, 2))),
+    ]
+    state = {"epoch": 2, "step": np.int64(30), "loss": np.float32(0.25), "done": np.bool_(True),
+             "labels": np.array([0, 9, 3], np.int64), "pixels": np.arange(4, dtype=np.uint8),
+             "mask": np.array([True, False]), "rng": np.random.default_rng(0).bit_generator.state}
+    return {"params": params, "checkpoint": state}
+
+
+def write_cross_version_pickles():
+    """Write this NumPy's files: run `python tests/test_safe_pickle.py` under numpy 1.x and 2.x."""
+    PICKLES.mkdir(parents=True, exist_ok=True)
+    for protocol in (4, 5):
+        path = PICKLES / f"numpy{np.__version__.split('.')[0]}-protocol{protocol}.pkl"
+        path.write_bytes(pickle.dumps(cross_version_params(), protocol=protocol))
+        print(path, np.__version__)
+
+
+@pytest.mark.parametrize("name", ["numpy1-protocol4", "numpy1-protocol5",
+                                  "numpy2-protocol4", "numpy2-protocol5"])
+def test_loads_what_other_numpy_versions_wrote(name):
+    # Real files from numpy 1.24 and 2.4, so the other major's names and reducers
+    # (_reconstruct for protocol 4, _frombuffer for 5) load under whichever is installed.
+    path = PICKLES / f"{name}.pkl"
+    package = b"numpy.core." if name.startswith("numpy1") else b"numpy._core."
+    assert package in path.read_bytes()
+    assert_same(cross_version_params(), safe_pickle.load(path))
 
 
 class Evil:
@@ -207,3 +246,7 @@ def test_huge_memo_index_fails_fast(tmp_path):
     path.write_bytes(b"\x80\x04K\x01r\xff\xff\xff\x7f.")  # LONG_BINPUT 2**31 - 1
     with pytest.raises(NnfsError, match="memo index 2147483647 out of range"):
         safe_pickle.load(path)
+
+
+if __name__ == "__main__":
+    write_cross_version_pickles()

@@ -3,15 +3,15 @@
 import json
 
 import pytest
-from click.testing import CliRunner
 
 from nnfs_cli import config
 from nnfs_cli.cli import cli
+from nnfs_cli.compat import cli_runner
 
 
 def train(repo_root, name, tmp_path):
-    result = CliRunner().invoke(cli, ["train", str(repo_root / "configs" / f"{name}.yaml"),
-                                      "--run-dir", str(tmp_path / name), "-q"])
+    result = cli_runner().invoke(cli, ["train", str(repo_root / "configs" / f"{name}.yaml"),
+                                       "--run-dir", str(tmp_path / name), "-q"])
     assert result.exit_code == 0, result.output
     return json.loads((tmp_path / name / "summary.json").read_text())
 

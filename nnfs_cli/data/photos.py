@@ -7,28 +7,17 @@ its aspect, and stretch levels so the background is 0 and the brightest pixel 25
 the data.
 """
 
-import contextlib
 from pathlib import Path
 
 import cv2
 import numpy as np
 
+from nnfs_cli.compat import quiet_opencv
 from nnfs_cli.errors import NnfsError
 
 SIZE = 28
 TOLERANCE = 32  # grey levels from the background that still count as background (JPEG noise)
 INVERT_CHOICES = ("auto", "yes", "no")
-
-
-@contextlib.contextmanager
-def _quiet_opencv():
-    """OpenCV logs its own complaint about a broken file; we report one line instead."""
-    level = cv2.utils.logging.getLogLevel()
-    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
-    try:
-        yield
-    finally:
-        cv2.utils.logging.setLogLevel(level)
 
 
 def _to_uint8(img):
@@ -72,7 +61,8 @@ def read_image(path):
         raise NnfsError(f"{path}: cannot read: {e.strerror or e}") from None
     img = None
     if buf.size:
-        with _quiet_opencv():
+        # OpenCV logs its own complaint about a broken file; we report one line instead.
+        with quiet_opencv():
             try:
                 img = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED)
                 # IMREAD_UNCHANGED keeps alpha and 16 bits but ignores EXIF rotation

@@ -5,7 +5,6 @@ callables, the ones NumPy arrays, dtypes and scalars (numpy 1.x and 2.x names) a
 plain containers need, and refuses anything else before it is called.
 """
 
-import importlib
 import io
 import os
 import pickle
@@ -13,19 +12,13 @@ import pickletools
 
 import numpy as np
 
+from nnfs_cli import compat
 from nnfs_cli.errors import NnfsError
 from nnfs_cli.atomic import atomic_path
 
 # 4 and not 5: protocol 5 rebuilds arrays through numpy's private `_frombuffer`;
 # protocol 4 uses `_reconstruct`, which every numpy since 1.x writes and reads.
 PROTOCOL = 4
-
-
-def _optional_module(name):
-    try:
-        return importlib.import_module(name)
-    except ImportError:  # numpy.dtypes is new in numpy 1.25
-        return None
 
 
 def _latin1(text, encoding):
@@ -36,24 +29,13 @@ def _latin1(text, encoding):
 
 
 def _allowed():
-    core = getattr(np, "_core", None) or np.core  # numpy 2.x, 1.x
     table = {
         ("numpy", "ndarray"): np.ndarray,
         ("numpy", "dtype"): np.dtype,
         ("_codecs", "encode"): _latin1,
     }
-    # numpy 1.x pickles say numpy.core, numpy 2.x say numpy._core; both load anywhere.
-    for package in ("numpy.core", "numpy._core"):
-        table[(f"{package}.multiarray", "_reconstruct")] = core.multiarray._reconstruct
-        table[(f"{package}.multiarray", "scalar")] = core.multiarray.scalar
-        if hasattr(core.numeric, "_frombuffer"):
-            table[(f"{package}.numeric", "_frombuffer")] = core.numeric._frombuffer
-    # The dtype classes (numpy.dtypes.Float32DType...), should a file name one.
-    dtypes = _optional_module("numpy.dtypes")
-    for name in dir(dtypes) if dtypes else ():
-        cls = getattr(dtypes, name)
-        if name.endswith("DType") and isinstance(cls, type) and issubclass(cls, np.dtype):
-            table[("numpy.dtypes", name)] = cls
+    # Array and scalar reducers under numpy 1.x and 2.x names; both load anywhere.
+    table.update(compat.numpy_pickle_globals())
     # Protocols 0-2 reduce these through builtins (spelled __builtin__ before protocol 3).
     for cls in (bytes, bytearray, set, frozenset, complex):
         table[("builtins", cls.__name__)] = cls
