@@ -6,7 +6,9 @@ Made once with nnfs 0.5.1 and numpy 2.4.6, outside the project (which no longer 
     /tmp/nnfsref/bin/python tests/make_book_data_reference.py
 
 It writes tests/data/book_data_reference.npz (full arrays of small cases) and
-tests/data/book_data_reference.json (sha256 of the bytes of larger ones). The "configs" part
+tests/data/book_data_reference.json (sha256 of the bytes of larger ones, floats cast to float32
+as our data sets use them: NumPy's float64 sin and cos differ in the last bit across NumPy
+versions and CPUs, and the book's package inherits that). The "configs" part
 repeats what nnfs_cli/datasets.py did before issue 17 (seed NumPy's global generator, training
 data then validation data from the same stream, cast to float32/int64); its digests were checked
 equal to that code's `load(0)` when recorded. This script never imports nnfs_cli.
@@ -31,8 +33,10 @@ SINE_LARGE = [250, 1000, 12345]
 
 
 def digest(array):
-    """Shape, dtype and sha256 of the C-ordered bytes of `array`."""
+    """Shape, dtype and sha256 of the C-ordered bytes of `array` (floats as float32)."""
     array = np.ascontiguousarray(array)
+    if array.dtype.kind == "f":
+        array = array.astype(np.float32)
     return {"shape": list(array.shape), "dtype": array.dtype.str,
             "sha256": hashlib.sha256(array.tobytes()).hexdigest()}
 
