@@ -8,6 +8,7 @@ import click
 from nnfs_cli import __version__
 from nnfs_cli.commands.download import download_fashion_command
 from nnfs_cli.commands.evaluate import evaluate
+from nnfs_cli.commands.export import export
 from nnfs_cli.commands.predict import predict
 from nnfs_cli.commands.runs import runs
 from nnfs_cli.commands.train import train
@@ -44,7 +45,7 @@ def cli():
     """
 
 
-for command in (train, download_fashion_command, evaluate, predict, runs):
+for command in (train, download_fashion_command, evaluate, predict, export, runs):
     cli.add_command(command)
 
 

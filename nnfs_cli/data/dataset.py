@@ -1,5 +1,6 @@
 """What every data set tells the rest of the program: its task, input shape, classes, how
-new inputs are prepared for `nnfs predict`, and the state fitted while loading."""
+new inputs are prepared for `nnfs predict` and `nnfs export`, and the state fitted while
+loading."""
 
 from dataclasses import dataclass
 
@@ -21,6 +22,32 @@ class Splits:
         """(x, y) of 'train', 'validation' or 'test'."""
         key = {"train": "train", "validation": "val", "test": "test"}[name]
         return getattr(self, f"x_{key}"), getattr(self, f"y_{key}")
+
+
+@dataclass(frozen=True)
+class InputPreprocessing:
+    """The affine map from one raw sample, as the data files hold it, to the model's input:
+
+        model input = ((raw - subtract) / divide).reshape(the model's input shape)
+
+    raw_shape   the shape of one raw sample, e.g. (28, 28) for a picture's pixels
+    layout      what those raw values are, in words (kept in exported models)
+    subtract, divide   floats, or float32 arrays that broadcast against raw_shape (one value
+                per feature for fitted scaling); divide has no zeros
+    """
+
+    raw_shape: tuple
+    layout: str
+    subtract: object = 0.0
+    divide: object = 1.0
+
+    def apply(self, raw, shape):
+        """Raw samples (n, *raw_shape) -> float32 model inputs (n, *shape), as training
+        computed them: subtract, then divide, in float32."""
+        x = np.asarray(raw, dtype=np.float32).reshape((-1, *self.raw_shape))
+        x = x - np.asarray(self.subtract, dtype=np.float32)
+        x /= np.asarray(self.divide, dtype=np.float32)
+        return x.reshape((len(x), *shape))
 
 
 class Dataset:
@@ -88,6 +115,23 @@ class Dataset:
 
     def load_state_dict(self, state):
         pass
+
+    def input_preprocessing(self):
+        """How training turned raw samples into model inputs, as an InputPreprocessing, or
+        None when the model takes the data's numbers as they are (generated data sets).
+
+        The contract `nnfs export` relies on to put the preprocessing into the model: for a
+        raw sample r of `raw_shape` (the numbers the data files hold, as float32), training fed
+        the model exactly `(r - subtract) / divide`, computed in float32 in that order, then
+        reshaped to the model's input shape (input_shape or image_shape). Write the data
+        set's own scaling the same way (e.g. standard scaling: subtract the fitted means,
+        divide by the standard deviations; min-max: subtract the minima, divide by the
+        ranges) so the exported graph gives the model the same numbers bit for bit. Steps
+        that are not affine (one-hot encoding of categories, decoding pictures) stay outside:
+        then `raw_shape` and `layout` describe the numbers after them. Called after `load` or
+        `load_state_dict`, so fitted values are known.
+        """
+        return None
 
     def prepare_rows(self, rows):
         """Raw feature rows (n, features) -> model inputs, as training prepared them."""

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from nnfs_cli import validators
-from nnfs_cli.data.dataset import Dataset, Splits, stratified_indices
+from nnfs_cli.data.dataset import Dataset, InputPreprocessing, Splits, stratified_indices
 from nnfs_cli.data.image_files import ImageTree
 from nnfs_cli.errors import NnfsError
 from nnfs_cli.registry import DATASETS
@@ -19,6 +19,7 @@ FOLDER = "fashion_mnist_images"
 SPLITS = ("train", "test")
 LABELS = tuple(str(label) for label in range(10))
 SIZE = 28
+CENTRE = 127.5   # pixels 0-255 -> [-1, 1]: (x - 127.5) / 127.5, as the book scales them
 
 
 def image_tree(path):
@@ -67,8 +68,8 @@ def _has_png(tree, folder):
 def scale_images(images):
     """uint8 (..., 28, 28) -> float32 rows of 784 in [-1, 1]: (x - 127.5) / 127.5, as the book does."""
     x = images.reshape(*images.shape[:-2], -1).astype(np.float32)
-    x -= 127.5
-    x /= 127.5
+    x -= CENTRE
+    x /= CENTRE
     return x
 
 
@@ -171,6 +172,13 @@ class FashionMNIST(Dataset):
         x_test = ScaledImages(x_test)
         x_val = x_test if self.validation == "test" else ScaledImages(x_val)
         return Splits(ScaledImages(x_train), y_train, x_val, y_val, x_test, y_test)
+
+    def input_preprocessing(self):
+        """Pixels 0-255 of a 28x28 gray picture -> (x - 127.5) / 127.5, as `scale_images`."""
+        return InputPreprocessing(
+            raw_shape=(SIZE, SIZE), subtract=CENTRE, divide=CENTRE,
+            layout=f"{SIZE}x{SIZE} gray pixel values 0-255 (height, width), light item on "
+                   "dark, as the data set's PNG files hold them")
 
     def prepare_image(self, image, invert="auto"):
         from nnfs_cli.data import photos

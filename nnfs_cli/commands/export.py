@@ -1,0 +1,63 @@
+"""`nnfs export`: a trained run as an ONNX model or as plain arrays, for use outside nnfs."""
+
+from pathlib import Path
+
+import click
+
+from nnfs_cli.errors import NnfsError
+
+
+@click.command()
+@click.argument("run_dir", metavar="RUN_DIR", type=click.Path(file_okay=False))
+@click.option("--format", "kind", type=click.Choice(["onnx", "npz"]), default="onnx",
+              show_default=True, help="onnx: a model for onnxruntime and other runtimes; npz: "
+              "every parameter array and a JSON description, no pickle.")
+@click.option("-o", "--output", type=click.Path(),
+              help="Where to write (default: RUN_DIR/model.onnx or RUN_DIR/model.npz; "
+              "model_best.* with --best).")
+@click.option("--best", is_flag=True, help="Export params_best.pkl instead of params.pkl.")
+@click.option("--no-preprocessing", is_flag=True,
+              help="Export the bare network, which takes inputs already scaled and shaped as "
+              "training fed them.")
+def export(run_dir, kind, output, best, no_preprocessing):
+    """Export a trained run for use outside nnfs: an ONNX model (onnxruntime, C#, JavaScript,
+    mobile runtimes) or NumPy arrays with a JSON description of the stack.
+
+    The ONNX model takes raw inputs and gives probabilities: it starts with the data set's
+    own preprocessing (Fashion-MNIST: 28x28 pixel values 0-255, scaled by (x - 127.5) / 127.5
+    inside) and keeps the class names, input layout and preprocessing in its metadata. ONNX
+    export needs `pip install 'nnfs-cli[onnx]'`.
+
+    \b
+    Example:
+      nnfs export runs/fashion-20261127-101500
+      nnfs export runs/spiral-20261127-101500 --format npz -o spiral.npz
+    """
+    from nnfs_cli.runs.export import arrays, onnx_graph
+    from nnfs_cli.runs.export.interface import interface, summary_lines
+    from nnfs_cli.runs.saved import load_run
+
+    if kind == "onnx":
+        onnx_graph.import_onnx()   # before any work: the one line that says how to install it
+    run = load_run(run_dir, best)
+    path = _output_path(output, run.path, kind, best)
+    face = interface(run, preprocessing=not no_preprocessing, two_columns=kind == "onnx")
+    writer = onnx_graph.write if kind == "onnx" else arrays.write
+    try:
+        what = writer(run, face, path)
+    except OSError as error:
+        raise NnfsError(f"{path}: cannot write: {error.strerror or error}") from None
+    for line in summary_lines(face, path, what):
+        click.echo(line)
+
+
+def _output_path(output, run_dir, kind, best):
+    """-o PATH, or RUN_DIR/model[_best].KIND; a usage error (exit 2) if it cannot be a file."""
+    if output is None:
+        return run_dir / f"model{'_best' if best else ''}.{kind}"
+    path = Path(output)
+    if path.is_dir():
+        raise NnfsError(f"-o {path}: is a directory; give a file name", exit_code=2)
+    if not path.parent.is_dir():
+        raise NnfsError(f"-o {path}: no such directory {path.parent}", exit_code=2)
+    return path

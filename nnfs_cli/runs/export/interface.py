@@ -1,0 +1,125 @@
+"""What an exported model takes and gives, and what it says about itself: the raw input and
+its preprocessing, the output and the class names. The ONNX metadata and the npz's JSON
+description both come from here."""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from nnfs_cli import __version__
+from nnfs_cli.errors import NnfsError
+
+INPUT = "input"
+
+
+@dataclass(frozen=True)
+class Interface:
+    """input_shape is one sample as the exported model takes it (raw when the preprocessing
+    is inside); model_shape is one sample as the network takes it. Shapes leave out the batch."""
+
+    input_shape: tuple
+    model_shape: tuple
+    preprocessing: object        # data.dataset.InputPreprocessing, or None
+    layout: str
+    output_name: str
+    output_shape: tuple
+    two_columns: bool            # a single sigmoid output p becomes the columns [1 - p, p]
+    class_names: list
+
+
+def interface(run, preprocessing=True, two_columns=True):
+    """The Interface of `run`'s exported model; with `preprocessing` the data set's own (if
+    it has one) is inside, so the model takes the numbers the data files hold."""
+    model_shape = tuple(run.input_shape)
+    own = run.data.input_preprocessing()
+    steps = own if preprocessing else None
+    if steps is None:
+        input_shape = model_shape
+        layout = ("feature values as the data set holds them" if own is None
+                  else "the model's inputs, already scaled and shaped as training fed them")
+    else:
+        input_shape, layout = tuple(steps.raw_shape), steps.layout
+        if int(np.prod(input_shape)) != int(np.prod(model_shape)):
+            raise NnfsError(f"{run.params_path}: the model takes inputs of shape {model_shape}, "
+                            f"but {run.data.name} samples have shape {input_shape}")
+    width = run.model.shapes[-1]
+    binary = run.task == "classification" and run.model.loss.targets == "binary"
+    two_columns = two_columns and binary and tuple(width) == (1,)
+    return Interface(
+        input_shape=input_shape, model_shape=model_shape, preprocessing=steps, layout=layout,
+        output_name="probabilities" if run.task == "classification" else "predictions",
+        output_shape=(2,) if two_columns else tuple(width), two_columns=two_columns,
+        class_names=run.class_names if run.task == "classification" else None)
+
+
+def batch_shape(shape):
+    return ["batch", *(int(n) for n in shape)]
+
+
+def shape_text(shape):
+    return "[" + ", ".join(map(str, batch_shape(shape))) + "]"
+
+
+def preprocessing_dict(face):
+    """The preprocessing as JSON-able values, or None when the model takes its inputs as they are."""
+    steps = face.preprocessing
+    if steps is None:
+        return None
+    reshape = face.input_shape != face.model_shape
+    formula = "(x - subtract) / divide" + (
+        f", reshaped to {shape_text(face.model_shape)}" if reshape else "")
+    return {"formula": formula, "raw_shape": list(face.input_shape),
+            "subtract": _numbers(steps.subtract), "divide": _numbers(steps.divide),
+            "reshape_to": list(face.model_shape) if reshape else None}
+
+
+def output_meaning(run, face):
+    if run.task == "regression":
+        return f"{face.output_shape[0]} predicted value(s) per sample"
+    if face.two_columns:
+        return "probabilities of the classes, in class_names order: [1 - p, p] of the sigmoid"
+    if run.model.loss.targets == "binary" and face.output_shape == (1,):
+        return "p, the sigmoid probability of class 1 (class 0 has 1 - p)"
+    if run.model.loss.targets == "binary":
+        return "an independent sigmoid probability per class, in class_names order"
+    return "probabilities of the classes, in class_names order"
+
+
+def describe(run, face):
+    """Where the model came from, what goes in and what comes out, as a JSON-able dict."""
+    return {
+        "nnfs_version": __version__,
+        "source": {"run": run.path.name, "params": run.params_path.name, "data": run.data.name},
+        "task": run.task,
+        "class_names": face.class_names,
+        "input": {"name": INPUT, "dtype": "float32", "shape": batch_shape(face.input_shape),
+                  "layout": face.layout},
+        "preprocessing": preprocessing_dict(face),
+        "output": {"name": face.output_name, "dtype": "float32",
+                   "shape": batch_shape(face.output_shape), "meaning": output_meaning(run, face)},
+    }
+
+
+def summary_lines(face, path, what):
+    """What `nnfs export` prints: the file, then the input and the output with their shapes."""
+    steps = face.preprocessing
+    inside = (f"; inside the model: (x - {_short(steps.subtract)}) / {_short(steps.divide)}"
+              if steps is not None else "")
+    lines = [f"wrote {path} ({what})",
+             f"input   {INPUT}: float32 {shape_text(face.input_shape)}, {face.layout}{inside}"]
+    output = f"output  {face.output_name}: float32 {shape_text(face.output_shape)}"
+    if face.class_names:
+        names = face.class_names
+        listed = ", ".join(names[:10]) + (f", ... ({len(names)} classes)" if len(names) > 10 else "")
+        output += f", one per class: {listed}"
+    return lines + [output]
+
+
+def _numbers(value):
+    """A float, or nested lists of floats for per-value arrays (float32 values, exactly)."""
+    return np.asarray(value, dtype=np.float32).tolist()
+
+
+def _short(value):
+    array = np.asarray(value, dtype=np.float32)
+    return f"{float(array):g}" if array.ndim == 0 else f"per-value {array.shape} array"
