@@ -41,13 +41,13 @@ def export(run_dir, kind, output, best, no_preprocessing):
         onnx_graph.import_onnx()   # before any work: the one line that says how to install it
     run = load_run(run_dir, best)
     path = _output_path(output, run.path, kind, best)
-    face = interface(run, preprocessing=not no_preprocessing, two_columns=kind == "onnx")
+    spec = interface(run, preprocessing=not no_preprocessing, two_columns=kind == "onnx")
     writer = onnx_graph.write if kind == "onnx" else arrays.write
     try:
-        what = writer(run, face, path)
+        what = writer(run, spec, path)
     except OSError as error:
         raise NnfsError(f"{path}: cannot write: {error.strerror or error}") from None
-    for line in summary_lines(face, path, what):
+    for line in summary_lines(spec, path, what, inside=kind == "onnx"):
         click.echo(line)
 
 

@@ -35,9 +35,9 @@ def arrays(run):
             for name, array in layer.params.items()}
 
 
-def description(run, face):
+def description(run, spec):
     """The JSON-able description stored beside the arrays."""
-    shapes = [face.model_shape, *run.model.shapes]
+    shapes = [spec.model_shape, *run.model.shapes]
     layers = []
     for index, (layer, entry) in enumerate(zip(run.model.layers, run.config["model"])):
         item = {"index": index, "name": layer.name, "options": parse_entry(entry)[1],
@@ -46,14 +46,14 @@ def description(run, face):
         if layer.name in COMPUTES:
             item["computes"] = COMPUTES[layer.name]
         layers.append(item)
-    return {"format": FORMAT, "format_version": FORMAT_VERSION, **describe(run, face),
+    return {"format": FORMAT, "format_version": FORMAT_VERSION, **describe(run, spec),
             "layers": layers}
 
 
-def write(run, face, path):
+def write(run, spec, path):
     """Write the arrays and the description to `path` atomically; returns what was written."""
     stored = arrays(run)
-    text = json.dumps(description(run, face), indent=2)
+    text = json.dumps(description(run, spec), indent=2)
     stored[DESCRIPTION] = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
     buffer = io.BytesIO()
     np.savez(buffer, **stored)

@@ -60,58 +60,60 @@ def shape_text(shape):
     return "[" + ", ".join(map(str, batch_shape(shape))) + "]"
 
 
-def preprocessing_dict(face):
-    """The preprocessing as JSON-able values, or None when the model takes its inputs as they are."""
-    steps = face.preprocessing
+def preprocessing_dict(spec):
+    """The preprocessing as JSON-able values; None when the model takes its inputs as they are."""
+    steps = spec.preprocessing
     if steps is None:
         return None
-    reshape = face.input_shape != face.model_shape
+    reshape = spec.input_shape != spec.model_shape
     formula = "(x - subtract) / divide" + (
-        f", reshaped to {shape_text(face.model_shape)}" if reshape else "")
-    return {"formula": formula, "raw_shape": list(face.input_shape),
+        f", reshaped to {shape_text(spec.model_shape)}" if reshape else "")
+    return {"formula": formula, "raw_shape": list(spec.input_shape),
             "subtract": _numbers(steps.subtract), "divide": _numbers(steps.divide),
-            "reshape_to": list(face.model_shape) if reshape else None}
+            "reshape_to": list(spec.model_shape) if reshape else None}
 
 
-def output_meaning(run, face):
+def output_meaning(run, spec):
     if run.task == "regression":
-        return f"{face.output_shape[0]} predicted value(s) per sample"
-    if face.two_columns:
+        return f"{spec.output_shape[0]} predicted value(s) per sample"
+    if spec.two_columns:
         return "probabilities of the classes, in class_names order: [1 - p, p] of the sigmoid"
-    if run.model.loss.targets == "binary" and face.output_shape == (1,):
+    if run.model.loss.targets == "binary" and spec.output_shape == (1,):
         return "p, the sigmoid probability of class 1 (class 0 has 1 - p)"
     if run.model.loss.targets == "binary":
         return "an independent sigmoid probability per class, in class_names order"
     return "probabilities of the classes, in class_names order"
 
 
-def describe(run, face):
+def describe(run, spec):
     """Where the model came from, what goes in and what comes out, as a JSON-able dict."""
     return {
         "nnfs_version": __version__,
-        "source": {"run": run.path.name, "params": run.params_path.name, "data": run.data.name},
+        "source": {"run": run.path.resolve().name, "params": run.params_path.name,
+                   "data": run.data.name},
         "task": run.task,
-        "class_names": face.class_names,
-        "input": {"name": INPUT, "dtype": "float32", "shape": batch_shape(face.input_shape),
-                  "layout": face.layout},
-        "preprocessing": preprocessing_dict(face),
-        "output": {"name": face.output_name, "dtype": "float32",
-                   "shape": batch_shape(face.output_shape), "meaning": output_meaning(run, face)},
+        "class_names": spec.class_names,
+        "input": {"name": INPUT, "dtype": "float32", "shape": batch_shape(spec.input_shape),
+                  "layout": spec.layout},
+        "preprocessing": preprocessing_dict(spec),
+        "output": {"name": spec.output_name, "dtype": "float32",
+                   "shape": batch_shape(spec.output_shape), "meaning": output_meaning(run, spec)},
     }
 
 
-def summary_lines(face, path, what):
-    """What `nnfs export` prints: the file, then the input and the output with their shapes."""
-    steps = face.preprocessing
-    inside = (f"; inside the model: (x - {_short(steps.subtract)}) / {_short(steps.divide)}"
-              if steps is not None else "")
+def summary_lines(spec, path, what, inside=True):
+    """What `nnfs export` prints: the file, then the input and the output with their shapes;
+    the preprocessing is `inside` the model (ONNX) or for the user to apply (npz)."""
+    steps, where = spec.preprocessing, "inside the model" if inside else "apply first"
+    scaling = (f"; {where}: (x - {_short(steps.subtract)}) / {_short(steps.divide)}"
+               if steps is not None else "")
     lines = [f"wrote {path} ({what})",
-             f"input   {INPUT}: float32 {shape_text(face.input_shape)}, {face.layout}{inside}"]
-    output = f"output  {face.output_name}: float32 {shape_text(face.output_shape)}"
-    if face.class_names:
-        names = face.class_names
-        listed = ", ".join(names[:10]) + (f", ... ({len(names)} classes)" if len(names) > 10 else "")
-        output += f", one per class: {listed}"
+             f"input   {INPUT}: float32 {shape_text(spec.input_shape)}, {spec.layout}{scaling}"]
+    output = f"output  {spec.output_name}: float32 {shape_text(spec.output_shape)}"
+    if spec.class_names:
+        names = spec.class_names
+        more = f", ... ({len(names)} classes)" if len(names) > 10 else ""
+        output += f", one per class: {', '.join(names[:10])}{more}"
     return lines + [output]
 
 

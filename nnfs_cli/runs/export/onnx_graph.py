@@ -6,13 +6,13 @@ import json
 
 import numpy as np
 
-from nnfs_cli import __version__
+from nnfs_cli import __version__, atomic
 from nnfs_cli.errors import NnfsError
 from nnfs_cli.runs.export.interface import INPUT, batch_shape, describe, preprocessing_dict
 from nnfs_cli.runs.export.onnx_layers import CONVERTERS
 
-# Opset 17 and IR version 8 are those of onnx 1.12 (2022): every onnxruntime since 1.13 runs
-# them, and the layers still to come (Conv, pooling, BatchNormalization) exist there too.
+# Opset 17 and IR version 8 are those of onnx 1.12 (2022), which onnxruntime supports since
+# 1.13; the layers still to come (Conv, pooling, BatchNormalization) exist there too.
 OPSET = 17
 IR_VERSION = 8
 ONNX_MISSING = "ONNX export needs the onnx package: pip install 'nnfs-cli[onnx]'"
@@ -78,46 +78,46 @@ def check_layers(model):
                         f"(it converts {', '.join(sorted(CONVERTERS))}); nothing was written")
 
 
-def build(run, face):
-    """The onnx.ModelProto of `run` with the Interface `face`, checked by onnx's checker."""
+def build(run, spec):
+    """The onnx.ModelProto of `run` with the Interface `spec`, checked by onnx's checker."""
     onnx = import_onnx()
     check_layers(run.model)
     graph = Graph(onnx)
     x = INPUT
-    if face.preprocessing is not None:
+    if spec.preprocessing is not None:
         graph.scope = "preprocessing"
-        x = graph.node("Sub", [x, graph.constant("subtract", face.preprocessing.subtract)])
-        x = graph.node("Div", [x, graph.constant("divide", face.preprocessing.divide)])
-    if face.input_shape != face.model_shape:
+        x = graph.node("Sub", [x, graph.constant("subtract", spec.preprocessing.subtract)])
+        x = graph.node("Div", [x, graph.constant("divide", spec.preprocessing.divide)])
+    if spec.input_shape != spec.model_shape:
         graph.scope = "preprocessing"
-        shape = graph.constant("shape", [-1, *face.model_shape], dtype=np.int64)
+        shape = graph.constant("shape", [-1, *spec.model_shape], dtype=np.int64)
         x = graph.node("Reshape", [x, shape])
-    shapes = [face.model_shape, *run.model.shapes]
+    shapes = [spec.model_shape, *run.model.shapes]
     for index, layer in enumerate(run.model.layers):
         graph.scope, graph.input_shape = f"model[{index}].{layer.name}", shapes[index]
         x = CONVERTERS[layer.name](graph, layer, x)
-    if face.two_columns:
+    if spec.two_columns:
         graph.scope = "probabilities"
         x = graph.node("Concat", [graph.node("Sub", [graph.constant("one", 1.0), x]), x], axis=1)
-    graph.name_output(x, face.output_name)
-    return _model(onnx, graph, run, face)
+    graph.name_output(x, spec.output_name)
+    return _model(onnx, graph, run, spec)
 
 
-def _model(onnx, graph, run, face):
+def _model(onnx, graph, run, spec):
     helper, FLOAT = onnx.helper, onnx.TensorProto.FLOAT
     body = helper.make_graph(
-        graph.nodes, run.path.name or "nnfs",
-        [helper.make_tensor_value_info(INPUT, FLOAT, batch_shape(face.input_shape))],
-        [helper.make_tensor_value_info(face.output_name, FLOAT, batch_shape(face.output_shape))],
+        graph.nodes, run.path.resolve().name or "nnfs",
+        [helper.make_tensor_value_info(INPUT, FLOAT, batch_shape(spec.input_shape))],
+        [helper.make_tensor_value_info(spec.output_name, FLOAT, batch_shape(spec.output_shape))],
         graph.initializers)
     model = helper.make_model(body, opset_imports=[helper.make_opsetid("", OPSET)],
                               ir_version=IR_VERSION, producer_name="nnfs-cli",
                               producer_version=__version__,
-                              doc_string=f"nnfs run {run.path.name}, {run.params_path.name}")
-    helper.set_model_props(model, metadata(run, face))
+                              doc_string=f"nnfs run {body.name}, {run.params_path.name}")
+    helper.set_model_props(model, metadata(run, spec))
     try:
         onnx.checker.check_model(model, full_check=True)
-    except onnx.checker.ValidationError as error:
+    except (onnx.checker.ValidationError, onnx.shape_inference.InferenceError) as error:
         # A converter built something ONNX rejects: a bug, and no file is better than that.
         first = str(error).strip().splitlines()[0]
         raise NnfsError(f"the ONNX graph of {run.path} fails onnx's checker ({first}); "
@@ -125,15 +125,15 @@ def _model(onnx, graph, run, face):
     return model
 
 
-def metadata(run, face):
+def metadata(run, spec):
     """metadata_props: plain text, JSON where the value has structure."""
-    description = describe(run, face)
-    preprocessing = preprocessing_dict(face)
+    description = describe(run, spec)
+    preprocessing = preprocessing_dict(spec)
     return {
         "nnfs_version": __version__,
         "task": run.task,
-        "class_names": json.dumps(face.class_names),
-        "input_layout": f"{face.layout}; shape {json.dumps(batch_shape(face.input_shape))}",
+        "class_names": json.dumps(spec.class_names),
+        "input_layout": f"{spec.layout}; shape {json.dumps(batch_shape(spec.input_shape))}",
         "preprocessing": json.dumps(preprocessing) if preprocessing else "none",
         "output": description["output"]["meaning"],
         "source": json.dumps(description["source"]),
@@ -141,9 +141,8 @@ def metadata(run, face):
     }
 
 
-def write(run, face, path):
+def write(run, spec, path):
     """Build `run`'s ONNX model and write it to `path` atomically."""
-    from nnfs_cli import atomic
-    model = build(run, face)
+    model = build(run, spec)
     atomic.write_bytes(path, model.SerializeToString())
     return f"ONNX opset {OPSET}, IR version {IR_VERSION}, from {run.params_path.name}"
