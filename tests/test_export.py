@@ -305,6 +305,9 @@ def test_npz_holds_every_array_and_a_description_enough_to_run(name, request, tm
     result = export(run_dir, "--format", "npz")
     path = run_dir / "model.npz"
     assert result.stdout.startswith(f"wrote {path} (NumPy arrays: ")
+    if name == "binary":
+        assert result.stdout.splitlines()[2] == ("output  probabilities: float32 [batch, 1], "
+                                                 "the probability p of class 1 (class 0: 1 - p)")
     run = load_run(run_dir)
     with np.load(path, allow_pickle=False) as data:
         stored = {key: data[key] for key in data.files}

@@ -110,10 +110,12 @@ def summary_lines(spec, path, what, inside=True):
     lines = [f"wrote {path} ({what})",
              f"input   {INPUT}: float32 {shape_text(spec.input_shape)}, {spec.layout}{scaling}"]
     output = f"output  {spec.output_name}: float32 {shape_text(spec.output_shape)}"
-    if spec.class_names:
-        names = spec.class_names
+    names = spec.class_names
+    if names and spec.output_shape == (len(names),):
         more = f", ... ({len(names)} classes)" if len(names) > 10 else ""
         output += f", one per class: {', '.join(names[:10])}{more}"
+    elif names:   # the bare network of a two-class sigmoid run (npz)
+        output += f", the probability p of {names[1]} ({names[0]}: 1 - p)"
     return lines + [output]
 
 
