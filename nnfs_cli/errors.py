@@ -23,3 +23,9 @@ class ConfigError(NnfsError):
         self.source = source
         prefix = f"{source}: " if source else ""
         super().__init__("\n".join(prefix + p for p in self.problems))
+
+
+class BadUsage(NnfsError):
+    """The caller's mistake in an option or a path given on the command line (exit code 2)."""
+
+    exit_code = 2

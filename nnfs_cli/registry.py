@@ -1,7 +1,8 @@
 """Registries, the only place that maps config names to classes, and the one grammar of a
-config entry: `relu`, `{dense: {units: 64}}` or `{name: adam, learning_rate: 0.01}`."""
+config entry: `relu`, `{dense: {units: 64}}`, `{dense: 64}` or `{name: adam, learning_rate: 0.01}`."""
 
 import difflib
+import inspect
 
 
 class Registry:
@@ -44,19 +45,44 @@ class Registry:
         return self.get(name)(**options)
 
 
+# Names other libraries (Keras, PyTorch) and the book use for our keys and components; a
+# hint is given only where its target is one of the valid choices.
+ALIASES = {
+    "lr": "learning_rate", "learning-rate": "learning_rate", "beta1": "beta_1",
+    "beta2": "beta_2", "eps": "epsilon", "alpha": "rho",
+    "neurons": "units", "n_neurons": "units", "out_features": "units", "output_dim": "units",
+    "p": "rate", "dropout": "rate", "dropout_rate": "rate",
+    "kernel_initializer": "init", "initializer": "init", "weight_init": "init",
+    "weight_regularizer_l1": "weight_l1", "weight_regularizer_l2": "weight_l2",
+    "bias_regularizer_l1": "bias_l1", "bias_regularizer_l2": "bias_l2",
+    "epochs": "training.epochs", "batch_size": "training.batch_size",
+    "layers": "model", "dataset": "data", "criterion": "loss",
+    "mse": "mean_squared_error", "mae": "mean_absolute_error", "bce": "binary_crossentropy",
+    "crossentropy": "categorical_crossentropy", "cross_entropy": "categorical_crossentropy",
+    "sparse_categorical_crossentropy": "categorical_crossentropy",
+    "accuracy": "categorical_accuracy", "acc": "categorical_accuracy",
+    "xavier_uniform": "glorot_uniform", "kaiming_normal": "he_normal",
+}
+
+
 def suggestion(word, choices):
-    """` (did you mean 'sgd'?)` for a near miss, case-only ones included; else ''."""
-    word = str(word)
+    """` (did you mean 'sgd'?)` for a near miss, a case-only one or a name another library
+    uses (`lr` -> `learning_rate`); else ''."""
+    word, choices = str(word), [str(choice) for choice in choices]
+    alias = ALIASES.get(word.lower())
+    if alias is not None and alias.split(".")[0] in choices and alias != word:
+        return f" (did you mean {alias!r}?)"
     lowered = {choice.lower(): choice for choice in choices}
     if word.lower() in lowered and word not in choices:
         return f" (did you mean {lowered[word.lower()]!r}?)"
-    close = difflib.get_close_matches(word, list(choices), n=1)
+    close = difflib.get_close_matches(word, choices, n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def parse_entry(entry):
     """A config entry -> (name, options). Raises ValueError when it has none of the shapes
-    `name`, `{name: x, key: value...}`, `{x: {key: value...}}` or `{x: null}`."""
+    `name`, `{name: x, key: value...}`, `{x: {key: value...}}`, `{x: null}`, or `{x: value}`
+    (shorthand for the one required option of x: `dense: 64` is `dense: {units: 64}`)."""
     if isinstance(entry, str):
         return entry, {}
     if isinstance(entry, dict) and "name" in entry:
@@ -67,7 +93,31 @@ def parse_entry(entry):
             return name, {}
         if isinstance(options, dict):
             return name, dict(options)
+        if isinstance(options, (str, int, float)):
+            return name, _bare_value(name, options)
     raise ValueError(f"expected a name or a mapping with 'name', got {entry!r}")
+
+
+def _bare_value(name, value):
+    """`{name: value}` -> the options {required option: value}; an unknown name gets {} so
+    that the caller reports the name."""
+    found = [registry.get(name) for registry in REGISTRIES if name in registry]
+    if not found:
+        return {}
+    signature = inspect.signature(found[0].__init__)
+    options = [key for key, p in signature.parameters.items() if key != "self"
+               and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    required = [key for key in options
+                if signature.parameters[key].default is inspect.Parameter.empty]
+    if len(required) == 1:
+        return {required[0]: value}
+    if not options:
+        raise ValueError(f"{name} takes no options, got {value!r}")
+    which = (f"{name} requires {', '.join(required)}" if required
+             else f"{name} has none")
+    raise ValueError(f"a bare value ({value!r}) stands for the one required option, and "
+                     f"{which}; write {name}: {{option: value}} with options "
+                     f"{', '.join(options)}")
 
 
 LAYERS = Registry("layer")
@@ -77,3 +127,4 @@ OPTIMIZERS = Registry("optimizer")
 METRICS = Registry("metric")
 DATASETS = Registry("data set")
 INITIALIZERS = Registry("initializer")
+REGISTRIES = (LAYERS, ACTIVATIONS, LOSSES, OPTIMIZERS, METRICS, DATASETS, INITIALIZERS)

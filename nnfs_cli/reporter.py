@@ -56,6 +56,11 @@ def _is_terminal(stream):
         return False
 
 
+def count(n, noun):
+    """`1 epoch`, `3 epochs`: a number with its noun, plural when it is not 1."""
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
 def format_metrics(row):
     """One epoch line: train and validation loss and accuracy, learning rate."""
     return (f"epoch {row['epoch']:>4}  loss {row['loss']:.4f} (data {row['data_loss']:.4f}, "

@@ -6,6 +6,8 @@ Classes declare them beside their constructor, like scikit-learn's `_parameter_c
 
 import math
 
+from nnfs_cli.registry import suggestion
+
 
 def _number(value):
     # PyYAML reads `5e-4` (no dot) as a string: accept numeric strings as floats.
@@ -100,7 +102,8 @@ def boolean(value):
 def one_of(*choices):
     def check_choice(value):
         if value not in choices:
-            raise ValueError(f"expected one of {', '.join(map(str, choices))}, got {value!r}")
+            raise ValueError(f"expected one of {', '.join(map(str, choices))}, got {value!r}"
+                             + suggestion(value, choices))
         return value
     return check_choice
 

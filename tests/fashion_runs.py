@@ -13,7 +13,7 @@ from nnfs_cli.compat import cli_runner
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 FASHION_ZIP = SHARED / "datasets" / "fashion_mnist_images.zip"
-PANTS = SHARED / "samples" / "pants.png"
+PANTS = Path(__file__).resolve().parents[1] / "examples" / "pants.png"   # shipped with the repo
 needs_fashion = pytest.mark.skipif(not FASHION_ZIP.exists(),
                                    reason="no shared Fashion-MNIST archive")
 TRAIN_PER_LABEL, TEST_PER_LABEL = 100, 30

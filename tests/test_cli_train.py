@@ -110,7 +110,7 @@ def test_existing_run_is_never_overwritten(spiral_config, tmp_path):
     run_dir.mkdir()
     (run_dir / "keep.txt").write_text("mine")
     result = run("train", spiral_config, "--run-dir", run_dir)
-    assert result.exit_code == 1
+    assert result.exit_code == 2   # the caller's mistake
     assert result.stderr == f"Error: run directory {run_dir} already exists; choose another --run-dir\n"
     assert (run_dir / "keep.txt").read_text() == "mine"
 

@@ -149,9 +149,108 @@ def test_early_stopping_section(write_config):
     assert problems(write_config, text) == [
         "training.early_stopping.wait: unknown key 'wait' for early_stopping; "
         "choose from monitor, patience, min_delta",
-        "training.early_stopping.monitor: expected one of val_loss, val_accuracy, got 'loss'",
+        "training.early_stopping.monitor: expected one of val_loss, val_accuracy, got 'loss' "
+        "(did you mean 'val_loss'?)",
         "training.early_stopping.patience: expected a positive integer, got 0",
     ]
+
+
+def test_case_only_mistakes_get_the_name(write_config):
+    text = (SPIRAL.replace("name: spiral,", "name: Spiral,").replace("name: adam,", "name: Adam,")
+            .replace("- relu", "- ReLU").replace("loss: categorical", "loss: Categorical"))
+    assert problems(write_config, text) == [
+        "data: unknown data set 'Spiral'; choose from fashion_mnist, sine, spiral, vertical "
+        "(did you mean 'spiral'?)",
+        "model[1]: unknown layer or activation 'ReLU'; choose from dense, dropout, linear, relu, "
+        "sigmoid, softmax (did you mean 'relu'?)",
+        "loss: unknown loss 'Categorical_crossentropy'; choose from binary_crossentropy, "
+        "categorical_crossentropy, mean_absolute_error, mean_squared_error "
+        "(did you mean 'categorical_crossentropy'?)",
+        "optimizer: unknown optimizer 'Adam'; choose from adagrad, adam, rmsprop, sgd "
+        "(did you mean 'adam'?)",
+    ]
+    # The short forms and --set: SGD, Fashion_MNIST, He_Normal.
+    text = """\
+    data: Fashion_MNIST
+    model: [{dense: {units: 10, init: He_Normal}}, softmax]
+    loss: categorical_crossentropy
+    optimizer: SGD
+    """
+    assert problems(write_config, text) == [
+        "data: unknown data set 'Fashion_MNIST'; choose from fashion_mnist, sine, spiral, "
+        "vertical (did you mean 'fashion_mnist'?)",
+        "model[0].init: unknown initializer 'He_Normal'; choose from glorot_uniform, he_normal, "
+        "normal_0.01, normal_0.1 (did you mean 'he_normal'?)",
+        "optimizer: unknown optimizer 'SGD'; choose from adagrad, adam, rmsprop, sgd "
+        "(did you mean 'sgd'?)",
+    ]
+    assert problems(write_config, SPIRAL, ["optimizer=SGD"])[0].endswith("(did you mean 'sgd'?)")
+    assert problems(write_config, SPIRAL, ["optimizer.name=SGD"])[0].endswith(
+        "(did you mean 'sgd'?)")
+    assert problems(write_config, SPIRAL, ["data.name=Fashion_MNIST"])[0].endswith(
+        "(did you mean 'fashion_mnist'?)")
+
+
+def test_names_from_keras_pytorch_and_the_book_get_ours(write_config):
+    text = (SPIRAL.replace("learning_rate: 0.02", "lr: 0.02")
+            .replace("- dense: {units: 16}", "- dense: {n_neurons: 16, kernel_initializer: he_normal}")
+            .replace("- relu", "- dropout: {p: 0.1}")
+            .replace("loss: categorical_crossentropy", "loss: sparse_categorical_crossentropy")
+            .replace("training: {", "epochs: 3\ntraining: {"))
+    assert problems(write_config, text) == [
+        "epochs: unknown key 'epochs' for the config; choose from seed, data, model, loss, "
+        "optimizer, metric, training (did you mean 'training.epochs'?)",
+        "model[0].n_neurons: unknown key 'n_neurons' for dense; choose from units, init, "
+        "weight_l1, weight_l2, bias_l1, bias_l2 (did you mean 'units'?)",
+        "model[0].kernel_initializer: unknown key 'kernel_initializer' for dense; choose from "
+        "units, init, weight_l1, weight_l2, bias_l1, bias_l2 (did you mean 'init'?)",
+        "model[0].units: required for dense",
+        "model[1].p: unknown key 'p' for dropout; choose from rate (did you mean 'rate'?)",
+        "model[1].rate: required for dropout",
+        "loss: unknown loss 'sparse_categorical_crossentropy'; choose from binary_crossentropy, "
+        "categorical_crossentropy, mean_absolute_error, mean_squared_error "
+        "(did you mean 'categorical_crossentropy'?)",
+        "optimizer.lr: unknown key 'lr' for adam; choose from learning_rate, decay, epsilon, "
+        "beta_1, beta_2 (did you mean 'learning_rate'?)",
+    ]
+    # An alias is offered only where its target is a choice: `p` means nothing for adam.
+    [problem] = problems(write_config, SPIRAL, ["optimizer.p=0.1"])
+    assert "did you mean 'rate'" not in problem
+
+
+def test_a_bare_value_is_the_single_required_option(write_config):
+    text = SPIRAL.replace("- dense: {units: 16}", "- dense: 16").replace(
+        "- relu", "- relu\n  - dropout: 0.2")
+    resolved = config.load(write_config(text))
+    assert resolved["model"][0] == config.load(write_config(SPIRAL))["model"][0]
+    assert resolved["model"][2] == {"dropout": {"rate": 0.2}}
+    # Written back in full, and --set still reaches into the short form.
+    assert config.load(write_config(text), ["model[0].units=8", "model[2].rate=0.5"])[
+        "model"][0]["dense"]["units"] == 8
+    assert config.load(write_config(text), ["model[2]=dropout: 0.3"])["model"][2] == {
+        "dropout": {"rate": 0.3}}
+    # The value is checked like the option it stands for, under that option's path.
+    assert problems(write_config, text.replace("dropout: 0.2", "dropout: 1.5")) == [
+        "model[2].rate: must be in [0, 1), got 1.5"]
+    assert problems(write_config, text.replace("- dense: 16", "- dense: -3")) == [
+        "model[0].units: expected a positive integer, got -3"]
+
+
+def test_a_bare_value_needs_one_required_option(write_config):
+    text = (SPIRAL.replace("- relu", "- relu: 3")
+            .replace("optimizer: {name: adam, learning_rate: 0.02, decay: 5e-7}",
+                     "optimizer: {adam: 0.01}")
+            .replace("- dense: {units: 3}", "- dense: [3]"))
+    assert problems(write_config, text) == [
+        "model[1]: relu takes no options, got 3",
+        "model[2]: expected a name or a mapping with 'name', got {'dense': [3]}",
+        "optimizer: a bare value (0.01) stands for the one required option, and adam has none; "
+        "write adam: {option: value} with options learning_rate, decay, epsilon, beta_1, beta_2",
+    ]
+    # An unknown name is reported as such, with the closest one.
+    assert problems(write_config, SPIRAL.replace("- dense: {units: 16}", "- Dense: 16")) == [
+        "model[0]: unknown layer or activation 'Dense'; choose from dense, dropout, linear, relu, "
+        "sigmoid, softmax (did you mean 'dense'?)"]
 
 
 def test_overrides(write_config):
@@ -174,7 +273,9 @@ def test_overrides_are_validated(write_config):
         "model[1].rate: unknown key 'rate' for relu; choose from (none)"]
     assert problems(write_config, SPIRAL, ["epochs"]) == ["--set epochs: expected KEY=VALUE"]
     assert problems(write_config, SPIRAL, ["model[9].units=3"]) == [
-        "--set model[9].units: no item [9]"]
+        "--set model[9].units: no item [9]; model has 4 items, [0] to [3]"]
+    assert problems(write_config, SPIRAL, ["model[0][1]=3"]) == [
+        "--set model[0][1]: no item [1]; model[0] is not a list"]
 
 
 def test_missing_file(tmp_path):

@@ -236,7 +236,7 @@ def test_book_float64_params_load(spiral, tmp_path):
 
 def test_missing_run_files(spiral, tmp_path):
     result = run_cli("evaluate", tmp_path / "nowhere")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert error_lines(result) == [f"Error: {tmp_path / 'nowhere'}: no such run directory"]
     run_dir = copy_run(spiral, tmp_path)
     (run_dir / "params.pkl").unlink()
@@ -244,9 +244,9 @@ def test_missing_run_files(spiral, tmp_path):
         f"Error: {run_dir / 'params.pkl'}: no such file"]
     (run_dir / "config.yaml").unlink()
     result = run_cli("evaluate", run_dir)
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert error_lines(result) == [
-        f"Error: {run_dir / 'config.yaml'}: no such file; is {run_dir} a run directory?"]
+        f"Error: {run_dir}: not a run directory (it has no config.yaml)"]
 
 
 def test_installed_entry_point_evaluates(spiral):

@@ -188,8 +188,23 @@ def test_second_run_keeps_the_copy_and_force_downloads_again(server, archive, de
 def test_sha256_is_checked_when_given(archive, dest):
     digest = hashlib.sha256(archive.read_bytes()).hexdigest()
     assert run("--url", str(archive), "--dest", str(dest), "--sha256", digest.upper()).exit_code == 0
-    bad = run("--url", str(archive), "--dest", str(dest), "--sha256", "nope")
-    assert_refused(bad, "--sha256 must be 64 hex digits")
+    # A malformed digest is the caller's mistake (exit 2), found before any download.
+    fresh = dest.parent / "fresh"
+    bad = run("--url", "https://nnfs.invalid/x.zip", "--dest", str(fresh), "--sha256", "deadbeef")
+    assert bad.exit_code == 2
+    assert bad.stderr.splitlines()[-1] == (
+        "Error: Invalid value for '--sha256': must be 64 hex digits, got 'deadbeef'")
+    assert not fresh.exists()
+
+
+def test_no_network_says_how_to_use_a_local_copy(dest):
+    result = run("--url", closed_port_url(), "--dest", str(dest))
+    assert_refused(result, "cannot reach http://127.0.0.1:")
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.rstrip().endswith(
+        "; to use a local copy of fashion_mnist_images.zip, pass --url "
+        "/path/to/fashion_mnist_images.zip to nnfs download-fashion, or set "
+        "NNFS_FASHION_URL=/path/to/fashion_mnist_images.zip")
 
 
 def symlink_entry():

@@ -49,7 +49,9 @@ def test_missing_data_is_downloaded_first(tmp_path, write_config, small_zip):
     assert summary["test_accuracy"] > 0.5          # chance is 0.1
     assert summary["class_names"][0] == "T-shirt/top"
     last = result.stdout.splitlines()[-1]
-    assert last == f"test_loss {summary['test_loss']:.4f}  test_acc {summary['test_accuracy']:.4f}"
+    assert last == (f"test_loss {summary['test_loss']:.4f}  "
+                    f"test_acc {summary['test_accuracy']:.4f}  (on 200 test samples)")
+    assert summary["test_samples"] == 200
 
 
 def test_quiet_also_silences_the_download(tmp_path, write_config, small_zip):
@@ -94,6 +96,22 @@ def test_validation_split_is_stratified_and_seeded(small_dataset):
     assert np.array_equal(np.asarray(again.x_train), x_train) and np.array_equal(again.y_val, splits.y_val)
     other = FashionMNIST(path=str(small_dataset), validation_split=0.25).load(seed=2)
     assert not np.array_equal(other.y_train, splits.y_train)
+
+
+def test_limit_caps_the_test_set_and_the_final_line_says_so(small_dataset, tmp_path,
+                                                           write_config):
+    config = write_config(CONFIG.format(path=small_dataset))
+    result = train(config, "--run-dir", tmp_path / "run", "--set", "data.limit=30", "-q",
+                   "--epochs", 1, "--no-download")
+    assert result.exit_code == 0, result.output
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["test_samples"] == 30
+    assert result.stdout.splitlines() == [
+        f"finished 1 epoch in {summary['seconds']:.1f}s: loss {summary['loss']:.4f}  "
+        f"acc {summary['accuracy']:.4f}  val_loss {summary['val_loss']:.4f}  "
+        f"val_acc {summary['val_accuracy']:.4f}",
+        f"test_loss {summary['test_loss']:.4f}  test_acc {summary['test_accuracy']:.4f}  "
+        "(on 30 test samples)"]
 
 
 def test_validation_on_test_and_limit(small_dataset):

@@ -135,7 +135,8 @@ def test_dropout_mask_drops_and_rescales():
 ACTIVATION_CASES = {
     "relu": [("batch", lambda rng: away_from_zero(rng, (BATCH, N_INPUTS)))],
     "softmax": [("batch", lambda rng: rng.standard_normal((BATCH, N_INPUTS)) * 2)],
-    "sigmoid": [("batch", lambda rng: rng.standard_normal((BATCH, N_INPUTS)) * 2)],
+    "sigmoid": [("batch", lambda rng: rng.standard_normal((BATCH, N_INPUTS)) * 2),
+                ("tails", lambda rng: away_from_zero(rng, (BATCH, N_INPUTS), 6, 12))],
     "linear": [("batch", lambda rng: rng.standard_normal((BATCH, N_INPUTS)))],
 }
 
@@ -154,6 +155,37 @@ def test_relu_gradient_is_a_step():
     x = np.array([[-2.0, -0.5, 0.5, 3.0]])
     np.testing.assert_array_equal(relu.forward(x, training=True), [[0, 0, 0.5, 3.0]])
     np.testing.assert_array_equal(relu.backward(np.full_like(x, 7.0)), [[0, 0, 7.0, 7.0]])
+
+
+def test_sigmoid_keeps_relative_precision_for_both_signs():
+    """float32 outputs and gradients within a few ulps of float64 over [-30, 30]: at x = -16
+    0.5 * (tanh(x / 2) + 1) gave 1.19e-7 (true 1.13e-7), at -20 it gave 0 (true 2.1e-9)."""
+    x = np.linspace(-30, 30, 60000, dtype=np.float32).reshape(-1, 4)
+    sigmoid = Sigmoid()
+    out = sigmoid.forward(x, training=True)
+    grad = sigmoid.backward(np.ones_like(x))
+    assert out.dtype == grad.dtype == np.float32
+    exact = 1 / (1 + np.exp(-x.astype(np.float64)))
+    exact_grad = exact * (1 / (1 + np.exp(x.astype(np.float64))))
+    assert np.max(np.abs(out - exact) / exact) < 4e-7
+    assert np.max(np.abs(grad - exact_grad) / exact_grad) < 8e-7
+    assert sigmoid.forward(np.array([[-16, -20, 20]], np.float32), training=False)[0, 0] == \
+        pytest.approx(1.12535e-7, rel=1e-5)
+    # No overflow (exp(-|x|) may only underflow to 0), and the limits at the ends.
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        ends = sigmoid.forward(np.array([[-1e4, 0, 1e4]], np.float32), training=False)
+    np.testing.assert_array_equal(ends, [[0, 0.5, 1]])
+
+
+def test_binary_crossentropy_far_from_the_label():
+    """Label 1 at logit -16.2: the book's clipped loss -log(max(sigmoid(z), 1e-7)) = 16.118;
+    the tanh form of sigmoid made it 15.94."""
+    from nnfs_cli.core.losses import EPS
+    z = np.array([[-16.2], [-8.0], [3.0]], np.float32)
+    y = np.ones((3, 1), np.float32)
+    loss = BinaryCrossentropy().forward(Sigmoid().forward(z, training=False), y)
+    p = np.maximum(1 / (1 + np.exp(-z.astype(np.float64))), EPS)
+    np.testing.assert_allclose(loss, -np.log(p).ravel(), rtol=1e-6)
 
 
 # ---------------------------------------------------------------- losses
@@ -292,6 +324,32 @@ def test_l1_gradient_uses_its_own_parameter(key, other, option):
     np.testing.assert_allclose(layer.grads[key], 0.25 * np.sign(layer.params[key]), rtol=1e-6)
     np.testing.assert_array_equal(layer.grads[other], 0)
     assert layer.regularization_loss() == pytest.approx(0.25 * np.sum(np.abs(layer.params[key])))
+
+
+@pytest.mark.parametrize("l1, l2", [(1e-4, 0.0), (0.0, 3e-5), (7e-4, 1.1e-3)])
+def test_float64_penalty_and_gradient_use_the_same_strength(l1, l2):
+    """The strengths are not float32 numbers: a float64 gradient must use them exactly, as
+    the penalty does (rounding them to float32 made the two disagree by ~5e-9)."""
+    from nnfs_cli.core import regularizers
+    param = np.random.default_rng(0).standard_normal((4, 3))
+    grad = np.zeros_like(param)
+    regularizers.add_gradient(grad, param, l1, l2)
+    np.testing.assert_array_equal(grad, l1 * np.where(param >= 0, 1.0, -1.0) + 2 * l2 * param)
+    # The penalty is quadratic plus linear away from 0: central differences are exact to
+    # rounding, far below the old 5e-9 relative error.
+    eps = 1e-3
+    numeric = np.zeros_like(param)
+    for index in np.ndindex(param.shape):
+        plus, minus = param.copy(), param.copy()
+        plus[index] += eps
+        minus[index] -= eps
+        numeric[index] = (regularizers.penalty(plus, l1, l2)
+                          - regularizers.penalty(minus, l1, l2)) / (2 * eps)
+    np.testing.assert_allclose(grad, numeric, rtol=1e-9, atol=0)
+    # float32 parameters keep float32 gradients.
+    grad32 = np.zeros((4, 3), np.float32)
+    regularizers.add_gradient(grad32, param.astype(np.float32), l1, l2)
+    assert grad32.dtype == np.float32
 
 
 # ---------------------------------------------------------------- whole models

@@ -11,7 +11,7 @@ from nnfs_cli.errors import NnfsError
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 FASHION_ZIP = SHARED / "datasets" / "fashion_mnist_images.zip"
-PANTS = SHARED / "samples" / "pants.png"
+PANTS = Path(__file__).resolve().parents[1] / "examples" / "pants.png"   # shipped
 
 
 def write(path, img, params=()):
@@ -177,7 +177,6 @@ def test_list_images(tmp_path):
     ]
 
 
-@pytest.mark.skipif(not PANTS.exists(), reason="no shared samples")
 def test_pants_sample():
     gray = images.read_image(PANTS)
     assert gray.shape == (417, 308)
@@ -190,6 +189,25 @@ def test_pants_sample():
     cols = np.nonzero(grid.max(axis=0) > -0.5)[0]
     assert abs((cols.min() + cols.max()) / 2 - 13.5) <= 1
     assert grid[20, 13:15].mean() < -0.5 < grid[20, 9]  # the gap between the legs
+    assert not images.almost_blank(gray)
+
+
+def test_almost_blank():
+    rng = np.random.default_rng(0)
+    assert images.almost_blank(np.full((50, 40), 255, np.uint8))
+    assert images.almost_blank(np.zeros((1, 1), np.uint8))
+    noisy = np.clip(rng.normal(200, 8, (300, 300)), 0, 255).astype(np.uint8)   # JPEG-like noise
+    noisy[10, 10] = noisy[200, 100] = 0                                       # two specks
+    assert images.almost_blank(noisy)
+    assert images.almost_blank(cv2.cvtColor(noisy, cv2.COLOR_GRAY2BGR))
+    # A thin line drawing, a small item and a faint-but-visible one are not blank.
+    line = np.full((300, 300), 255, np.uint8)
+    line[50:250, 150] = 0
+    assert not images.almost_blank(line)
+    assert not images.almost_blank(tall_bar(shape=(300, 400)))
+    faint = np.full((100, 100), 200, np.uint8)
+    faint[40:60, 40:60] = 150
+    assert not images.almost_blank(faint)
 
 
 def fashion_tests():

@@ -197,7 +197,10 @@ def test_a_second_sigint_exits_at_once(reference, start, tmp_path):
     assert process.returncode == 130, stderr
     assert "Traceback" not in stderr and "Aborted" not in stderr
     if (run_dir / "checkpoint.pkl").exists():
-        assert "trainer" in load_pickle(run_dir / "checkpoint.pkl")
+        trainer = load_pickle(run_dir / "checkpoint.pkl")["trainer"]
+        # summary.json (what `nnfs runs` shows) describes that checkpoint.
+        summary = json.loads((run_dir / "summary.json").read_text())
+        assert summary["epochs"] == len(trainer["history"])
 
 
 def test_sigkill_never_leaves_a_corrupt_checkpoint(reference, start, tmp_path):
@@ -305,7 +308,7 @@ def test_early_stopping_keeps_the_best_epoch(write_config, tmp_path):
 
     # Stopped early is finished: --resume needs --epochs, and then early stopping goes on.
     result = run("train", "--resume", run_dir)
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.stderr == (f"Error: {run_dir} has already trained 3 epochs; "
                              "pass --epochs N (more than 3) to train further\n")
     result = run("train", "--resume", run_dir, "--epochs", 20, "-q")
@@ -318,7 +321,7 @@ def test_resume_a_finished_run_only_with_more_epochs(spiral_config, tmp_path):
     assert run("train", spiral_config, "--run-dir", run_dir, "-q").exit_code == 0
     curves = (run_dir / "curves.png").read_bytes()
     result = run("train", "--resume", run_dir)
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.stderr == (f"Error: {run_dir} has already trained 5 epochs; "
                              "pass --epochs N (more than 5) to train further\n")
 
@@ -366,6 +369,12 @@ def test_a_crafted_checkpoint_is_refused(spiral_config, tmp_path):
 
 
 def test_resume_needs_a_run_directory(tmp_path):
+    # The same words as evaluate and predict --run, and exit 2: the caller's mistake.
     result = run("train", "--resume", tmp_path / "nope")
-    assert result.exit_code == 1
-    assert result.stderr == f"Error: {tmp_path / 'nope'}: not a run directory (no config.yaml)\n"
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: {tmp_path / 'nope'}: no such run directory\n"
+    (tmp_path / "empty").mkdir()
+    result = run("train", "--resume", tmp_path / "empty")
+    assert result.exit_code == 2
+    assert result.stderr == (f"Error: {tmp_path / 'empty'}: not a run directory "
+                             "(it has no config.yaml)\n")

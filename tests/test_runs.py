@@ -71,17 +71,17 @@ def fake_runs(root):
 
 
 TABLE = """\
-run                     data    epochs  best_val_acc  val_acc   time  status
-zeta-long               spiral     5/5        0.9100   0.9000  1h23m  finished
-spiral-20260101-000500  spiral     3/3        0.8000   0.7500   2.5s  finished
-alpha                   spiral    3/10        0.6200   0.6000  1m15s  interrupted
-beta                    spiral    2/10        0.5000   0.4000  12.3s  diverged
-gamma                   spiral    1/10        0.7000   0.7000  30.0s  running
-delta                   spiral    4/10        0.7000   0.6500  1h02m  killed
-eps                     spiral    0/10             -        -      -  created
-eta                     spiral    ?/10             -        -      -  unreadable
-theta                   spiral     ?/5             -        -      -  finished
-iota                    -            -             -        -      -  unreadable
+run                     data    epochs                best  val_acc   time  status
+zeta-long               spiral     5/5  val_loss 0.5000 @1   0.9000  1h23m  finished
+spiral-20260101-000500  spiral     3/3  val_loss 0.5000 @1   0.7500   2.5s  finished
+alpha                   spiral    3/10  val_loss 0.5000 @1   0.6000  1m15s  interrupted
+beta                    spiral    2/10  val_loss 0.5000 @1   0.4000  12.3s  diverged
+gamma                   spiral    1/10  val_loss 0.5000 @1   0.7000  30.0s  running
+delta                   spiral    4/10  val_loss 0.5000 @1   0.6500  1h02m  killed
+eps                     spiral    0/10                   -        -      -  created
+eta                     spiral    ?/10                   -        -      -  unreadable
+theta                   spiral     ?/5                   -        -      -  finished
+iota                    -            -                   -        -      -  unreadable
 """
 
 
@@ -104,6 +104,7 @@ def test_json_is_a_list_of_objects(tmp_path, monkeypatch):
     assert runs[0] == {
         "name": "zeta-long", "path": os.path.join("runs", "zeta-long"), "status": "finished",
         "data": "spiral", "epochs": 5, "configured_epochs": 5, "best_epoch": 1,
+        "best_monitor": "val_loss", "best_value": 0.5,
         "best_val_accuracy": 0.91, "val_accuracy": 0.9, "early_stopped": None,
         "seconds": 5000.0,
         "started": datetime.datetime.fromtimestamp(BASE).astimezone().isoformat(),
@@ -147,12 +148,18 @@ def test_real_runs_in_each_end_state(spiral_config, write_config, tmp_path, monk
     assert runs[0]["best_val_accuracy"] == summaries[0]["best"]["val_accuracy"]
 
     lines = run("runs", root).stdout.splitlines()
-    assert lines[0].split() == ["run", "data", "epochs", "best_val_acc", "val_acc", "time",
-                                "status"]
-    assert [line.split()[::2] for line in lines[1:]] == [
-        ["done", "5/5", f"{summaries[0]['val_accuracy']:.4f}", "finished"],
-        ["stopped", "0/5", "-", "interrupted"],
-        ["blown", "2/10", f"{summaries[2]['val_accuracy']:.4f}", "diverged"]]
+    assert lines[0].split() == ["run", "data", "epochs", "best", "val_acc", "time", "status"]
+
+    def best(summary):   # the monitored value at the best epoch, named, and that epoch
+        return f"val_loss {summary['best']['val_loss']:.4f} @{summary['best']['epoch']}"
+
+    assert [line.split()[:3] + [line.split()[-1]] for line in lines[1:]] == [
+        ["done", "spiral", "5/5", "finished"], ["stopped", "spiral", "0/5", "interrupted"],
+        ["blown", "sine", "2/10", "diverged"]]
+    assert f"{best(summaries[0])}   {summaries[0]['val_accuracy']:.4f}" in lines[1]
+    assert f"{best(summaries[2])}   {summaries[2]['val_accuracy']:.4f}" in lines[3]
+    assert runs[0]["best_monitor"] == "val_loss"
+    assert runs[0]["best_value"] == summaries[0]["best"]["val_loss"]
 
 
 def test_empty_and_missing_directories(tmp_path, monkeypatch):
@@ -160,13 +167,19 @@ def test_empty_and_missing_directories(tmp_path, monkeypatch):
     empty.mkdir()
     (empty / "notes").mkdir()
     result = run("runs", empty)
-    assert (result.exit_code, result.stdout, result.stderr) == (0, f"no runs in {empty}\n", "")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        0, f"no runs under {empty}/ yet\n", "")
     assert run("runs", empty, "--json").stdout == "[]\n"
 
+    # A DIR the caller names must exist (exit 2: a typo is theirs) ...
     result = run("runs", tmp_path / "missing")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.stderr == f"Error: {tmp_path / 'missing'}: no such directory\n"
     (tmp_path / "file").write_text("")
-    assert run("runs", tmp_path / "file").stderr == f"Error: {tmp_path / 'file'}: not a directory\n"
+    result = run("runs", tmp_path / "file")
+    assert (result.exit_code, result.stderr) == (2, f"Error: {tmp_path / 'file'}: not a directory\n")
+    # ... but runs/ appears with the first run: before that, an empty listing.
     monkeypatch.chdir(tmp_path)
-    assert run("runs").stderr == "Error: runs: no such directory\n"
+    result = run("runs")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "no runs under runs/ yet\n", "")
+    assert (run("runs", "--json").exit_code, run("runs", "--json").stdout) == (0, "[]\n")

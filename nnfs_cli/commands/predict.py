@@ -8,7 +8,8 @@ from nnfs_cli.errors import NnfsError
 @click.command()
 @click.argument("inputs", metavar="IMAGE|DIR|ROWS...", nargs=-1, required=True, type=click.Path())
 @click.option("--run", "run_dir", type=click.Path(file_okay=False),
-              help="The run to use (default: the newest finished run on pictures under runs/).")
+              help="The run to use (default: the newest finished run on pictures under runs/; "
+              "a diverged or unfinished run only when named here).")
 @click.option("--top-k", type=click.IntRange(min=1), default=3, show_default=True,
               help="How many of the most likely classes to list (at most all of them).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of lines.")
@@ -17,22 +18,32 @@ from nnfs_cli.errors import NnfsError
               show_default=True, help="Make pictures light-on-dark: auto when the background "
               "is light.")
 @click.option("--best", is_flag=True, help="Use the run's params_best.pkl.")
-def predict(inputs, run_dir, top_k, as_json, invert, best):
+@click.option("--recursive", "-r", is_flag=True,
+              help="Also take the files in the folders inside each DIR.")
+def predict(inputs, run_dir, top_k, as_json, invert, best, recursive):
     """Classify pictures with a run on pictures (Fashion-MNIST), or predict rows of features
-    (.npy or .csv, one sample per row) with any run. A DIR means every file in it, sorted.
+    (.npy or .csv, one sample per row) with any run. A DIR means every file in it, sorted
+    (and in its subfolders with --recursive). A blank picture is an error, not a guess.
 
     \b
     Example:
-      nnfs predict shirt.jpg photos/
+      nnfs predict examples/pants.png
+      nnfs predict shirt.jpg photos/ --recursive
       nnfs predict points.csv --run runs/spiral-20261127-101500 --top-k 2 --json
     """
+    from nnfs_cli.reporter import count
     from nnfs_cli.runs import prediction
     from nnfs_cli.runs.saved import load_run
 
-    if run_dir is None:
-        run_dir = prediction.newest_run()
-        click.echo(f"using {run_dir}, the newest run on pictures under runs/", err=True)
-    results, errors = prediction.predict(load_run(run_dir, best), inputs, top_k, invert)
+    run = load_run(run_dir or prediction.newest_run(), best)
+    for note in prediction.run_notes(run, chosen=run_dir is None):
+        click.echo(note, err=True)
+    if not recursive:
+        for folder, inside in prediction.skipped_folders(inputs).items():
+            names = ", ".join(inside[:3]) + (", ..." if len(inside) > 3 else "")
+            click.echo(f"{folder}: skipped its {count(len(inside), 'subfolder')} ({names}); "
+                       "--recursive takes them too", err=True)
+    results, errors = prediction.predict(run, inputs, top_k, invert, recursive)
     for message in errors:
         click.echo(f"{NnfsError.prefix}{message}", err=True)
     click.echo(prediction.render(results, as_json), nl=False)

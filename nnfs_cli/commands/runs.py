@@ -4,11 +4,12 @@ import click
 
 
 @click.command()
-@click.argument("root", metavar="[DIR]", default="runs", type=click.Path())
+@click.argument("root", metavar="[DIR]", required=False, type=click.Path())
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list of objects instead.")
 def runs(root, as_json):
-    """List the runs in DIR (default: runs/), newest last: data set, epochs done of
-    configured, best and final validation accuracy, wall time and status.
+    """List the runs in DIR (default: runs/), newest last: data set, epochs saved of
+    configured, the best epoch's monitored value (val_loss 0.3551 @9), the final
+    validation accuracy, wall time and status.
 
     \b
     A status is finished, interrupted or diverged; running (its process is alive
@@ -23,10 +24,11 @@ def runs(root, as_json):
     """
     from nnfs_cli.runs import listing
 
-    found = listing.list_runs(root)
+    # runs/ appears with the first run: its absence means "none yet", a named DIR must exist.
+    found = listing.list_runs(root or "runs", missing_ok=root is None)
     if as_json:
         click.echo(listing.to_json(found))
     elif found:
         click.echo("\n".join(listing.format_table(found)))
     else:
-        click.echo(f"no runs in {root}")
+        click.echo(f"no runs under {(root or 'runs').rstrip('/')}/ yet")

@@ -4,11 +4,14 @@ import click
 
 from nnfs_cli.threads import DEFAULT_THREADS, blas_threads
 
+RESUME_OPTIONS = "--resume RUN_DIR takes only --epochs, --quiet, --no-download and --threads."
+
 
 @click.command()
 @click.argument("config_path", metavar="[CONFIG]", required=False, type=click.Path(dir_okay=False))
 @click.option("--resume", type=click.Path(file_okay=False), metavar="RUN_DIR",
-              help="Continue an interrupted run from its checkpoint (instead of CONFIG).")
+              help="Continue an interrupted run from its checkpoint, with the run's own config "
+              "(instead of CONFIG; only --epochs, --quiet, --no-download and --threads apply).")
 @click.option("--run-dir", type=click.Path(file_okay=False),
               help="Where to write the run (default: runs/<config stem>-<YYYYmmdd-HHMMSS>).")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
@@ -47,8 +50,15 @@ def _train(config_path, resume, run_dir, overrides, seed, epochs, quiet, print_c
     from nnfs_cli.runs import run as runner
 
     if resume:
-        if config_path or overrides or seed is not None or run_dir or print_config:
-            raise click.UsageError("--resume takes only --epochs, --quiet and --no-download")
+        if config_path:
+            raise click.UsageError("CONFIG is not taken with --resume: the run has its own "
+                                   f"config.yaml. {RESUME_OPTIONS}")
+        given = {"--run-dir": run_dir is not None, "--set": bool(overrides),
+                 "--seed": seed is not None, "--print-config": print_config}
+        refused = [name for name, used in given.items() if used]
+        if refused:
+            raise click.UsageError(f"{' and '.join(refused)} cannot be used with --resume. "
+                                   + RESUME_OPTIONS)
         _, final = runner.resume(resume, Reporter(quiet=quiet), epochs, download=not no_download)
         for line in final:
             click.echo(line)

@@ -50,11 +50,10 @@ def _set_path(raw, key, value):
     steps = _split_key(key)
     node = raw
     for position, step in enumerate(steps[:-1]):
-        node = _descend(node, step, steps[position + 1])
+        node = _descend(node, step, steps[position + 1], _label(steps[:position]))
     last = steps[-1]
     if isinstance(last, int):
-        if not isinstance(node, list) or not -len(node) <= last < len(node):
-            raise ValueError(f"no item [{last}] to set")
+        _check_index(node, last, _label(steps[:-1]))
         node[last] = value
     elif isinstance(node, dict):
         node[last] = value
@@ -62,11 +61,24 @@ def _set_path(raw, key, value):
         raise ValueError(f"cannot set {last!r} inside {node!r}")
 
 
-def _descend(node, step, next_step):
+def _label(steps):
+    """`model[2].units` for the steps ["model", 2, "units"]."""
+    return "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in steps).lstrip(".")
+
+
+def _check_index(node, index, label):
+    if not isinstance(node, list):
+        raise ValueError(f"no item [{index}]; {label or 'the config'} is not a list")
+    if not -len(node) <= index < len(node):
+        count = f"{len(node)} item{'s' if len(node) != 1 else ''}"
+        span = f", [0] to [{len(node) - 1}]" if node else ""
+        raise ValueError(f"no item [{index}]; {label} has {count}{span}")
+
+
+def _descend(node, step, next_step, label):
     """One step down for `--set`, turning bare names (`relu`, `data: spiral`) into mappings."""
     if isinstance(step, int):
-        if not isinstance(node, list) or not -len(node) <= step < len(node):
-            raise ValueError(f"no item [{step}]")
+        _check_index(node, step, label)
         item = node[step]
         if isinstance(item, dict) and "name" in item:
             return item                    # options sit beside the name

@@ -48,14 +48,28 @@ class Softmax(Activation):
 
 @ACTIVATIONS.register("sigmoid")
 class Sigmoid(Activation):
-    """1 / (1 + exp(-x)); gradient s * (1 - s)."""
+    """1 / (1 + exp(-x)); gradient s * (1 - s).
+
+    Computed from e = exp(-|x|), which never overflows: s = 1 / (1 + e) for x >= 0 and
+    e / (1 + e) below, so both s and 1 - s keep full float32 relative precision for large
+    |x| (0.5 * (1 + tanh(x / 2)) cancels to 0 for x < -17 in float32).
+    """
 
     def activate(self, x):
-        # The same function as 0.5 * (1 + tanh(x / 2)), which never overflows exp.
-        return np.float32(0.5) * (np.tanh(np.float32(0.5) * x) + np.float32(1))
+        e = np.exp(-np.abs(x))
+        denominator = e + 1
+        # Branch-free selection (np.where is slow on a random mask): with m = 1 where x >= 0
+        # and 0 elsewhere, max(e, m) is exactly 1 or e, and max(e, 1 - m) exactly e or 1.
+        m = (x >= 0).astype(x.dtype)
+        s = np.maximum(e, m)
+        s /= denominator
+        np.subtract(1, m, out=m)
+        self._complement = np.maximum(e, m, out=m)   # 1 - s, as exact as s
+        self._complement /= denominator
+        return s
 
     def backward(self, dvalues, need_dinputs=True):
-        return dvalues * (1 - self.output) * self.output
+        return dvalues * self.output * self._complement
 
     def predictions(self, outputs):
         return (outputs > 0.5).astype(np.int64)

@@ -19,8 +19,11 @@ def add_gradient(grad, param, l1, l2):
     The L2 term uses the parameter itself: the book's notes have a bug that
     multiplies the bias gradient by the weights.
     """
+    # The strengths in the parameters' own precision: float32 for the model, float64 arrays
+    # get the exact values `penalty` uses, so loss and gradient agree.
+    number = param.dtype.type
     if l1:
         # The book takes sign(0) as +1.
-        grad += np.where(param >= 0, np.float32(l1), np.float32(-l1))
+        grad += np.where(param >= 0, number(l1), number(-l1))
     if l2:
-        grad += np.float32(2 * l2) * param
+        grad += number(2 * l2) * param

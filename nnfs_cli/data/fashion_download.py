@@ -10,7 +10,7 @@ from pathlib import Path
 
 from nnfs_cli.data.archive import extract_fashion
 from nnfs_cli.data.fashion_mnist import FASHION_URL, FOLDER, dataset_ready, image_tree
-from nnfs_cli.data.fetch import check_sha256, fetch
+from nnfs_cli.data.fetch import Unreachable, check_sha256, fetch
 from nnfs_cli.data.image_files import CACHE
 from nnfs_cli.errors import NnfsError
 from nnfs_cli.reporter import Reporter
@@ -36,7 +36,12 @@ def download_fashion(url=FASHION_URL, dest="datasets", force=False, sha256=None,
         raise _write_error(error, dest) from None
     try:
         archive = work / f"{FOLDER}.zip"
-        fetch(url, archive, reporter, sha256=sha256)
+        try:
+            fetch(url, archive, reporter, sha256=sha256)
+        except Unreachable as error:
+            raise NnfsError(f"{error}; to use a local copy of {FOLDER}.zip, pass --url "
+                            f"/path/to/{FOLDER}.zip to nnfs download-fashion, or set "
+                            f"NNFS_FASHION_URL=/path/to/{FOLDER}.zip") from None
         new = work / FOLDER
         reporter.line("checking and extracting the archive")
         counts = extract_fashion(archive, new, source=url)

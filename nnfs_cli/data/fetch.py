@@ -17,6 +17,10 @@ from nnfs_cli.errors import NnfsError
 CHUNK = 1 << 16
 
 
+class Unreachable(NnfsError):
+    """The host of an http(s) URL could not be reached (no network, DNS, refused, timeout)."""
+
+
 def check_sha256(sha256):
     """Return `sha256` as 64 lowercase hex digits, or None; reject anything else before downloading."""
     if sha256 is None:
@@ -65,9 +69,9 @@ def _open(url):
         except urllib.error.HTTPError as error:
             raise NnfsError(f"HTTP {error.code} {error.reason} for {url}") from None
         except urllib.error.URLError as error:
-            raise NnfsError(f"cannot reach {url}: {error.reason}") from None
+            raise Unreachable(f"cannot reach {url}: {error.reason}") from None
         except (OSError, http.client.HTTPException) as error:
-            raise NnfsError(f"cannot reach {url}: {error}") from None
+            raise Unreachable(f"cannot reach {url}: {error}") from None
         length = response.headers.get("Content-Length")
         return response, int(length) if length and length.isdigit() else None
     if scheme == "file":

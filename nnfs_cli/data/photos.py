@@ -91,6 +91,15 @@ def to_gray(image):
     return image if image.ndim == 2 else cv2.cvtColor(image[:, :, :3], cv2.COLOR_BGR2GRAY)
 
 
+def almost_blank(image, fraction=0.001):
+    """True when fewer than `fraction` of the pixels differ from the background (the median
+    of the border) by more than TOLERANCE grey levels: a blank or near-uniform picture."""
+    gray = to_gray(image)
+    background = int(np.median(_frame(gray)))
+    differs = np.abs(gray.astype(np.int16) - background) > TOLERANCE
+    return differs.mean() < fraction
+
+
 def _trim(gray, background):
     """Crop to the item: drop rows and columns that are all background.
 

@@ -21,21 +21,25 @@ from pathlib import Path
 
 import yaml
 
-from nnfs_cli.errors import NnfsError
+from nnfs_cli.errors import BadUsage, NnfsError
 
-COLUMNS = (("run", "<"), ("data", "<"), ("epochs", ">"), ("best_val_acc", ">"),
+COLUMNS = (("run", "<"), ("data", "<"), ("epochs", ">"), ("best", ">"),
            ("val_acc", ">"), ("time", ">"), ("status", "<"))
+MONITORS = ("val_loss", "val_accuracy")   # what training.early_stopping.monitor may name
 RUN_FILES = ("summary.json", "config.yaml")
 _STAMP = re.compile(r"-(\d{8}-\d{6})(?:-\d+)?$")   # rundir.default_path's names
 
 
-def list_runs(root="runs"):
-    """One dict per run directory in `root`, newest start last."""
+def list_runs(root="runs", missing_ok=False):
+    """One dict per run directory in `root`, newest start last; [] for a missing `root`
+    when `missing_ok` (no run has been trained here yet)."""
     root = Path(root)
     if not root.exists():
-        raise NnfsError(f"{root}: no such directory")
+        if missing_ok:
+            return []
+        raise BadUsage(f"{root}: no such directory")
     if not root.is_dir():
-        raise NnfsError(f"{root}: not a directory")
+        raise BadUsage(f"{root}: not a directory")
     try:
         paths = list(root.iterdir())
     except OSError as error:
@@ -80,7 +84,8 @@ def read_run(path):
 def _blank(path):
     return {"name": path.name, "path": str(path), "status": None, "data": None,
             "epochs": None, "configured_epochs": None, "best_epoch": None,
-            "best_val_accuracy": None, "val_accuracy": None, "early_stopped": None,
+            "best_monitor": None, "best_value": None, "best_val_accuracy": None,
+            "val_accuracy": None, "early_stopped": None,
             "seconds": None, "started": None}
 
 
@@ -89,14 +94,24 @@ def _from_summary(summary):
     status = summary.get("status")
     if status == "running" and not _alive(summary.get("pid")):
         status = "killed"
-    return {"status": _text(status) or "unreadable",
-            "epochs": _number(summary.get("epochs"), int),
-            "best_epoch": _number(best.get("epoch"), int),
-            "best_val_accuracy": _number(best.get("val_accuracy")),
-            "val_accuracy": _number(summary.get("val_accuracy")),
-            "early_stopped": summary.get("early_stopped") if isinstance(
-                summary.get("early_stopped"), bool) else None,
-            "seconds": _number(summary.get("seconds"), positive=True)}
+    # "best" is the epoch with the best monitored value (val_loss unless early stopping
+    # says otherwise): its val_accuracy may be lower than the last epoch's.
+    monitor = best.get("monitor") if best.get("monitor") in MONITORS else None
+    entry = {"status": _text(status) or "unreadable",
+             "epochs": _number(summary.get("epochs"), int),
+             "best_epoch": _number(best.get("epoch"), int),
+             "best_monitor": monitor,
+             "best_value": _number(best.get(monitor)) if monitor else None,
+             "best_val_accuracy": _number(best.get("val_accuracy")),
+             "val_accuracy": _number(summary.get("val_accuracy")),
+             "early_stopped": summary.get("early_stopped") if isinstance(
+                 summary.get("early_stopped"), bool) else None,
+             "seconds": _number(summary.get("seconds"), positive=True)}
+    # What the run is training to (a resume with --epochs changes it), from its start.
+    configured = _number(summary.get("configured_epochs"), int)
+    if configured is not None:
+        entry["configured_epochs"] = configured
+    return entry
 
 
 def _alive(pid):
@@ -180,8 +195,8 @@ def to_json(runs):
 
 def format_table(runs):
     """Aligned lines: a header, then one row per run."""
-    rows = [[_text(run["name"]), run["data"] or "-", _epochs(run),
-             _accuracy(run["best_val_accuracy"]), _accuracy(run["val_accuracy"]),
+    rows = [[_text(run["name"]), run["data"] or "-", _epochs(run), _best(run),
+             _accuracy(run["val_accuracy"]),
              _duration(run["seconds"]), run["status"]] for run in runs]
     headers = [name for name, _ in COLUMNS]
     widths = [max(len(cell) for cell in column) for column in zip(headers, *rows)]
@@ -194,6 +209,14 @@ def _epochs(run):
     if done is None and configured is None:
         return "-"
     return f"{'?' if done is None else done}/{'?' if configured is None else configured}"
+
+
+def _best(run):
+    """`val_loss 0.3012 @7`: the monitored value at the best epoch, and that epoch."""
+    if run["best_value"] is None:
+        return "-"
+    epoch = "" if run["best_epoch"] is None else f" @{run['best_epoch']}"
+    return f"{run['best_monitor']} {run['best_value']:.4f}{epoch}"
 
 
 def _accuracy(value):

@@ -9,6 +9,7 @@ import numpy as np
 from nnfs_cli.data.rows import ROW_SUFFIXES, read_rows
 from nnfs_cli.errors import NnfsError
 from nnfs_cli.registry import DATASETS
+from nnfs_cli.reporter import count
 from nnfs_cli.runs.saved import read_summary
 
 BATCH = 1024
@@ -16,9 +17,9 @@ BATCH = 1024
 
 def newest_run(root="runs"):
     """The finished run under `root` whose data set takes pictures and whose summary.json
-    was written last."""
-    candidates = []
-    for path in Path(root).iterdir() if Path(root).is_dir() else ():
+    was written last. A diverged or unfinished run is used only when --run names it."""
+    candidates, unfinished = [], []
+    for path in sorted(Path(root).iterdir()) if Path(root).is_dir() else ():
         summary_path = path / "summary.json"
         if not (path / "params.pkl").is_file() or not summary_path.is_file():
             continue
@@ -30,29 +31,83 @@ def newest_run(root="runs"):
         takes_pictures = data in DATASETS and "images" in DATASETS.get(data).predict_inputs
         if takes_pictures and summary.get("status") == "finished":
             candidates.append((summary_path.stat().st_mtime_ns, path.name, path))
+        elif takes_pictures:
+            unfinished.append(f"{path} is {summary.get('status')}")
     if not candidates:
-        raise NnfsError(f"no trained run on pictures under {root}/; train one with "
-                        "`nnfs train configs/fashion.yaml` or choose a run with --run")
+        others = (f" ({', '.join(unfinished)}: name one with --run to use it anyway)"
+                  if unfinished else "")
+        raise NnfsError(f"no {'finished' if unfinished else 'trained'} run on pictures under "
+                        f"{root}/{others}; train one with `nnfs train configs/fashion.yaml` "
+                        "or choose a run with --run")
     return max(candidates)[2]
 
 
-def list_inputs(args):
-    """Paths as given, with each directory replaced by its visible files, sorted (not recursive)."""
+def run_notes(run, chosen):
+    """What predict says on stderr about its run: which one and how good, when `chosen` for
+    the user; a warning when the run did not finish training."""
+    summary = run.summary
+    notes = []
+    if chosen:
+        notes.append(f"using {run.path}, the newest finished run on pictures under runs/ "
+                     f"({_score(summary)}); choose another with --run")
+    status = summary.get("status")
+    if status not in (None, "finished"):
+        done, configured = summary.get("epochs"), summary.get("configured_epochs", "?")
+        untrained = "; its parameters are the untrained initial ones" if done == 0 else ""
+        notes.append(f"warning: {run.path} did not finish training ({status} after {done} of "
+                     f"{configured} epochs){untrained}")
+    return notes
+
+
+def _score(summary):
+    for split, name in (("test", "test"), ("val", "validation")):
+        accuracy = summary.get(f"{split}_accuracy")
+        if isinstance(accuracy, (int, float)):
+            samples = summary.get(f"{split}_samples")
+            over = f" on {count(samples, 'sample')}" if isinstance(samples, int) else ""
+            return f"{name} accuracy {accuracy:.4f}{over}"
+    return "no accuracy recorded"
+
+
+def skipped_folders(args):
+    """{directory given: its visible subfolders}, which a non-recursive listing leaves out."""
+    skipped = {}
+    for arg in map(Path, args):
+        if arg.is_dir():
+            inside = sorted(path.name for path in arg.iterdir()
+                            if path.is_dir() and not path.name.startswith("."))
+            if inside:
+                skipped[arg] = inside
+    return skipped
+
+
+def list_inputs(args, recursive=False):
+    """Paths as given, with each directory replaced by its visible files, sorted; with
+    `recursive`, those of its visible subfolders too (not following linked folders)."""
     paths = []
     for arg in map(Path, args):
         if arg.is_dir():
-            visible = (p for p in arg.iterdir() if p.is_file() and not p.name.startswith("."))
-            paths.extend(sorted(visible))
+            paths.extend(sorted(_visible_files(arg, recursive)))
         else:
             paths.append(arg)
     return paths
 
 
-def predict(run, args, top_k=3, invert="auto"):
+def _visible_files(folder, recursive):
+    for path in folder.iterdir():
+        if path.name.startswith("."):
+            continue
+        if path.is_file():
+            yield path
+        elif recursive and path.is_dir() and not path.is_symlink():
+            yield from _visible_files(path, recursive)
+
+
+def predict(run, args, top_k=3, invert="auto", recursive=False):
     """Predict every image or row named by `args` (directories mean their files, sorted).
     Returns (results, errors): result dicts in input order, and one message per bad file."""
     names, rows, errors = [], [], []
-    for path in list_inputs(args):
+    for path in list_inputs(args, recursive):
         try:
             x = _read_input(run, path, invert)
         except NnfsError as error:
@@ -104,7 +159,12 @@ def _read_input(run, path, invert):
         raise NnfsError(f"{path}: this model takes rows of {run.n_inputs} feature(s), "
                         "not pictures; give .npy or .csv files")
     from nnfs_cli.data import photos
-    x = data.prepare_image(photos.read_image(path), invert)
+    image = photos.read_image(path)
+    if photos.almost_blank(image):
+        # A model still answers for a blank picture ("Sandal 0.69"): say there is nothing.
+        raise NnfsError(f"{path}: the image is almost blank (nothing in it stands out from "
+                        "its background), so there is nothing to classify")
+    x = data.prepare_image(image, invert)
     if x.size != run.n_inputs:
         raise NnfsError(f"{run.params_path}: the model takes {run.n_inputs} inputs, "
                         f"but {data.name} pictures give {x.size}")

@@ -10,10 +10,10 @@ import numpy as np
 
 from nnfs_cli import __version__
 from nnfs_cli import config as configs
-from nnfs_cli.errors import NnfsError
-from nnfs_cli.reporter import model_summary
+from nnfs_cli.errors import BadUsage, NnfsError
+from nnfs_cli.reporter import count, model_summary
 from nnfs_cli.runs import components, rundir
-from nnfs_cli.runs.signals import EXIT_CODES, graceful_stop
+from nnfs_cli.runs.signals import EXIT_CODES, deferred, graceful_stop
 from nnfs_cli.runs.training import Diverged, Stopped, Trainer, evaluate
 
 
@@ -26,6 +26,7 @@ class Interrupted(NnfsError):
 def train(config, run_dir, reporter, download=True, source=None):
     """Train a new run into the new directory `run_dir`, made once the data has loaded and
     the model is built (`source` names the config file in errors)."""
+    rundir.check_new(run_dir)   # before the data loads: a taken name is the caller's mistake
     data, splits = _load_data(config, reporter, download)
     rngs = components.rngs(config["seed"])
     model = components.model(config, data, rngs[0], source)
@@ -36,9 +37,7 @@ def train(config, run_dir, reporter, download=True, source=None):
 
 def resume(run_dir, reporter, epochs=None, download=True):
     """Continue the run in `run_dir` from its checkpoint, to `epochs` if given."""
-    run_dir = Path(run_dir)
-    if not (run_dir / "config.yaml").is_file():
-        raise NnfsError(f"{run_dir}: not a run directory (no config.yaml)")
+    run_dir = rundir.existing(run_dir)
     overrides = [f"training.epochs={epochs}"] if epochs else []
     config = configs.load(run_dir / "config.yaml", overrides)
     state = rundir.read_checkpoint(run_dir)
@@ -47,8 +46,8 @@ def resume(run_dir, reporter, epochs=None, download=True):
     finished = done >= config["training"]["epochs"] or (state["trainer"]["stopped_early"]
                                                         and not epochs)
     if finished and state["trainer"]["position"] is None:
-        raise NnfsError(f"{run_dir} has already trained {done} epochs; "
-                        f"pass --epochs N (more than {done}) to train further")
+        raise BadUsage(f"{run_dir} has already trained {count(done, 'epoch')}; "
+                       f"pass --epochs N (more than {done}) to train further")
     if state["trainer"]["stopped_early"] and epochs:
         state["trainer"]["stopped_early"] = False
     data, splits = _load_data(config, reporter, download)
@@ -127,13 +126,14 @@ class Run:
             raise Interrupted(message, exit_code=EXIT_CODES[stop.signum]) from None
         except Diverged as error:
             self.model.set_parameters(trainer.good_params)
-            rundir.write_params(self.run_dir, trainer.good_params)
-            if self.best_params is not None:
-                rundir.write_params(self.run_dir, self.best_params, "params_best.pkl")
-            rundir.write_metrics(self.run_dir, trainer.history)
-            self.reporter.line(f"diverged: {error}")
-            rundir.write_log(self.run_dir, self.reporter.lines)
-            rundir.write_summary(self.run_dir, self._summary("diverged"))
+            self.reporter.lines.append(f"diverged: {error}")   # for train.log; the CLI prints it
+            with deferred():
+                rundir.write_params(self.run_dir, trainer.good_params)
+                if self.best_params is not None:
+                    rundir.write_params(self.run_dir, self.best_params, "params_best.pkl")
+                rundir.write_metrics(self.run_dir, trainer.history)
+                rundir.write_log(self.run_dir, self.reporter.lines)
+                rundir.write_summary(self.run_dir, self._summary("diverged"))
             kept = (f"epoch {len(trainer.history)}" if trainer.history
                     else "the start of the run")
             raise Diverged(f"training diverged: {error} (kept the last good parameters, from "
@@ -151,23 +151,26 @@ class Run:
             self.save("running")
 
     def save(self, status, final=False):
-        """Write checkpoint, parameters, metrics, log, curves and summary, each atomically."""
+        """Write checkpoint, parameters, metrics, log and summary, each atomically, then the
+        curves."""
         run_dir, trainer = self.run_dir, self.trainer
         summary = self._summary(status, final)
-        rundir.write_checkpoint(run_dir, {"trainer": trainer.state_dict(),
-                                          "wall_seconds": self._wall()})
-        rundir.write_params(run_dir, self.model.get_parameters())
-        if self.best_params is not None:
-            rundir.write_params(run_dir, self.best_params, "params_best.pkl")
-        rundir.write_metrics(run_dir, trainer.history)
         if final:
             self.reporter.lines.extend(self.final_lines(summary))
-        rundir.write_log(run_dir, self.reporter.lines)
-        if trainer.history:
+        # A second Ctrl-C waits for these few writes, so summary.json always describes the
+        # last complete checkpoint (and `nnfs runs` the state --resume will continue from).
+        with deferred():
+            rundir.write_checkpoint(run_dir, {"trainer": trainer.state_dict(),
+                                              "wall_seconds": self._wall()})
+            rundir.write_params(run_dir, self.model.get_parameters())
+            if self.best_params is not None:
+                rundir.write_params(run_dir, self.best_params, "params_best.pkl")
+            rundir.write_metrics(run_dir, trainer.history)
+            rundir.write_log(run_dir, self.reporter.lines)
+            rundir.write_summary(run_dir, summary)
+        if trainer.history:   # drawn after: slow, and a second Ctrl-C need not wait for it
             from nnfs_cli.runs.plots import plot_curves
             plot_curves(trainer.history, run_dir / "curves.png", title=str(run_dir.name))
-        # summary.json last: a reader that sees "finished" finds every other file complete.
-        rundir.write_summary(run_dir, summary)
         self.last_save = time.perf_counter()
         return summary
 
@@ -191,6 +194,7 @@ class Run:
             summary["test_loss"], summary["test_accuracy"] = evaluate(
                 self.model, trainer.metric, self.splits.x_test, y_test,
                 self.config["training"]["batch_size"])
+            summary["test_samples"] = len(y_test)
         train_seconds = sum(row["seconds"] for row in history)
         summary.update({
             "seconds": self._wall(),
@@ -209,10 +213,12 @@ class Run:
     @staticmethod
     def final_lines(summary):
         """The closing summary printed on stdout."""
-        lines = [f"finished {summary['epochs']} epochs in {summary['seconds']:.1f}s: "
+        lines = [f"finished {count(summary['epochs'], 'epoch')} in {summary['seconds']:.1f}s: "
                  f"loss {summary['loss']:.4f}  acc {summary['accuracy']:.4f}  "
                  f"val_loss {summary['val_loss']:.4f}  val_acc {summary['val_accuracy']:.4f}"]
         if "test_loss" in summary:
+            # data.limit can leave a few test samples: say over how many the figures are.
             lines.append(f"test_loss {summary['test_loss']:.4f}  "
-                         f"test_acc {summary['test_accuracy']:.4f}")
+                         f"test_acc {summary['test_accuracy']:.4f}  "
+                         f"(on {count(summary['test_samples'], 'test sample')})")
         return lines

@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 
 from nnfs_cli import atomic
-from nnfs_cli.errors import NnfsError
+from nnfs_cli.errors import BadUsage, NnfsError
 from nnfs_cli.runs import safe_pickle
 
 METRIC_COLUMNS = ("epoch", "loss", "data_loss", "reg_loss", "accuracy",
@@ -27,11 +27,28 @@ def default_path(config_path, root="runs"):
     return path
 
 
-def create(path):
-    """Make a new, empty run directory; an existing non-empty one is never overwritten."""
+def check_new(path):
+    """BadUsage unless `path` is free for a new run: missing, or an empty directory."""
     path = Path(path)
     if path.exists() and (not path.is_dir() or any(path.iterdir())):
-        raise NnfsError(f"run directory {path} already exists; choose another --run-dir")
+        raise BadUsage(f"run directory {path} already exists; choose another --run-dir")
+    return path
+
+
+def existing(path):
+    """`path` as a Path if it is a run directory (it has config.yaml); else BadUsage, with
+    the one message that `train --resume`, `evaluate` and `predict --run` give."""
+    path = Path(path)
+    if not path.is_dir():
+        raise BadUsage(f"{path}: no such run directory")
+    if not (path / "config.yaml").is_file():
+        raise BadUsage(f"{path}: not a run directory (it has no config.yaml)")
+    return path
+
+
+def create(path):
+    """Make a new, empty run directory; an existing non-empty one is never overwritten."""
+    path = check_new(path)
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as error:

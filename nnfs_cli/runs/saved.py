@@ -12,7 +12,7 @@ from nnfs_cli import config as configs
 from nnfs_cli.core.layers import ShapeError
 from nnfs_cli.core.model import Model
 from nnfs_cli.errors import ConfigError, NnfsError
-from nnfs_cli.runs import components, safe_pickle
+from nnfs_cli.runs import components, rundir, safe_pickle
 
 
 @dataclass
@@ -59,9 +59,7 @@ class SavedRun:
 def load_run(run_dir, best=False):
     """Rebuild the model of `run_dir` from config.yaml and params.pkl (params_best.pkl if
     `best`); every problem is one NnfsError line naming the file."""
-    run_dir = Path(run_dir)
-    if not run_dir.is_dir():
-        raise NnfsError(f"{run_dir}: no such run directory")
+    run_dir = rundir.existing(run_dir)
     config = _read_config(run_dir / "config.yaml")
     params_path = run_dir / ("params_best.pkl" if best else "params.pkl")
     if best and not params_path.exists():
@@ -89,8 +87,6 @@ def read_summary(path):
 
 
 def _read_config(path):
-    if not path.is_file():
-        raise NnfsError(f"{path}: no such file; is {path.parent} a run directory?")
     try:
         return configs.load(path)
     except ConfigError as error:

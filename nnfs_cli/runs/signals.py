@@ -1,7 +1,9 @@
-"""Ctrl-C and SIGTERM during training: finish the batch, save, exit; a second Ctrl-C exits at once."""
+"""Ctrl-C and SIGTERM during training: finish the batch, save, exit; a second Ctrl-C exits at
+once, but never between a checkpoint and the summary that describes it."""
 
 import contextlib
 import signal
+import threading
 
 EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
@@ -22,3 +24,25 @@ def graceful_stop():
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+
+
+@contextlib.contextmanager
+def deferred():
+    """Hold Ctrl-C and SIGTERM while files that must agree are written (a checkpoint and the
+    summary.json that describes it); a signal that came meanwhile is delivered afterwards."""
+    if threading.current_thread() is not threading.main_thread():
+        yield    # signals reach only the main thread; there is nothing to hold
+        return
+    received = []
+
+    def hold(signum, frame):
+        received.append(signum)
+
+    previous = {signum: signal.signal(signum, hold) for signum in EXIT_CODES}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        for signum in dict.fromkeys(received):
+            signal.raise_signal(signum)

@@ -8,7 +8,7 @@ import time
 import numpy as np
 
 from nnfs_cli.errors import NnfsError
-from nnfs_cli.reporter import NoBar, format_metrics
+from nnfs_cli.reporter import NoBar, count, format_metrics
 
 
 class Diverged(NnfsError):
@@ -148,9 +148,9 @@ class Trainer:
         if last or epoch == 1 or epoch % self.options["print_every"] == 0:
             self.reporter.line(format_metrics(row))
         if self.stopped_early:
-            self.reporter.line(f"early stopping: {self.monitor} has not improved for "
-                               f"{self.best['since']} epochs (best {self.best['value']:.4f} "
-                               f"at epoch {self.best['epoch']})")
+            since = count(self.best["since"], "epoch")
+            self.reporter.line(f"early stopping: {self.monitor} has not improved for {since} "
+                               f"(best {self.best['value']:.4f} at epoch {self.best['epoch']})")
         self.on_epoch_end(self, row)
 
     def _track_best(self, row):
