@@ -472,7 +472,7 @@ def test_an_unwritable_place_is_one_line(spiral):
 
 def test_a_missing_run_or_best_parameters(spiral, tmp_path):
     result = run_cli("export", tmp_path / "nope")
-    assert result.exit_code == 1
+    assert result.exit_code == 2   # the caller named a folder that is not there
     assert result.stderr == f"Error: {tmp_path / 'nope'}: no such run directory\n"
     (tmp_path / "copy").mkdir()
     for name in ("config.yaml", "params.pkl", "summary.json"):
