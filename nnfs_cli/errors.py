@@ -1,5 +1,17 @@
 """The two kinds of failure the CLI reports: bad input (exit 2) and runtime trouble (exit 1)."""
 
+import reprlib
+
+_SHORT = reprlib.Repr()
+_SHORT.maxstring = _SHORT.maxother = 60
+_SHORT.maxlist = _SHORT.maxtuple = _SHORT.maxdict = _SHORT.maxset = 6
+_SHORT.maxlevel = 3
+
+
+def show(value):
+    """`repr(value)` cut short: a message must stay one readable line, whatever the value."""
+    return _SHORT.repr(value)
+
 
 class NnfsError(Exception):
     """A runtime failure with a one-line message for the user (exit code 1)."""

@@ -4,6 +4,8 @@ config entry: `relu`, `{dense: {units: 64}}`, `{dense: 64}` or `{name: adam, lea
 import difflib
 import inspect
 
+from nnfs_cli.errors import show
+
 
 class Registry:
     """Names -> classes for one kind of thing (layers, losses, optimizers, ...)."""
@@ -36,7 +38,7 @@ class Registry:
 
     def unknown(self, name, kind=None, names=None):
         names = self.names() if names is None else names
-        message = f"unknown {kind or self.kind} {name!r}; choose from {', '.join(names)}"
+        message = f"unknown {kind or self.kind} {show(name)}; choose from {', '.join(names)}"
         return message + suggestion(name, names)
 
     def create(self, entry):
@@ -95,7 +97,7 @@ def parse_entry(entry):
             return name, dict(options)
         if isinstance(options, (str, int, float)):
             return name, _bare_value(name, options)
-    raise ValueError(f"expected a name or a mapping with 'name', got {entry!r}")
+    raise ValueError(f"expected a name or a mapping with 'name', got {show(entry)}")
 
 
 def _bare_value(name, value):
@@ -112,10 +114,10 @@ def _bare_value(name, value):
     if len(required) == 1:
         return {required[0]: value}
     if not options:
-        raise ValueError(f"{name} takes no options, got {value!r}")
+        raise ValueError(f"{name} takes no options, got {show(value)}")
     which = (f"{name} requires {', '.join(required)}" if required
              else f"{name} has none")
-    raise ValueError(f"a bare value ({value!r}) stands for the one required option, and "
+    raise ValueError(f"a bare value ({show(value)}) stands for the one required option, and "
                      f"{which}; write {name}: {{option: value}} with options "
                      f"{', '.join(options)}")
 

@@ -6,6 +6,8 @@ Classes declare them beside their constructor, like scikit-learn's `_parameter_c
 
 import math
 
+from nnfs_cli import limits
+from nnfs_cli.errors import show  # noqa: F401 (validators.show, for messages elsewhere)
 from nnfs_cli.registry import suggestion
 
 
@@ -17,14 +19,17 @@ def _number(value):
         except ValueError:
             pass
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"expected a number, got {value!r}")
+        raise ValueError(f"expected a number, got {show(value)}")
     return value
 
 
 def _finite_float(value):
-    value = float(_number(value))
+    try:
+        value = float(_number(value))
+    except OverflowError:   # an integer beyond any float
+        value = math.inf
     if not math.isfinite(value):
-        raise ValueError(f"expected a finite number, got {value!r}")
+        raise ValueError(f"expected a finite number, got {show(value)}")
     return value
 
 
@@ -32,7 +37,7 @@ def _integer(value, what):
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"expected {what}, got {value!r}")
+        raise ValueError(f"expected {what}, got {show(value)}")
     return value
 
 
@@ -41,6 +46,20 @@ def positive_int(value):
     if value < 1:
         raise ValueError(f"expected a positive integer, got {value}")
     return value
+
+
+def int_up_to(maximum, minimum=1):
+    """An integer in [minimum, maximum]: a count that allocates memory (samples, classes)."""
+    def check_int(value):
+        value = _integer(value, "an integer")
+        if not minimum <= value <= maximum:
+            raise ValueError(f"expected an integer from {minimum} to {maximum:,}, "
+                             f"got {show(value)}")
+        return value
+    return check_int
+
+
+seed = int_up_to(limits.SEED_MAX, 0)
 
 
 def non_negative_int(value):
@@ -95,22 +114,25 @@ def open_fraction(value):
 
 def boolean(value):
     if not isinstance(value, bool):
-        raise ValueError(f"expected true or false, got {value!r}")
+        raise ValueError(f"expected true or false, got {show(value)}")
     return value
 
 
 def one_of(*choices):
     def check_choice(value):
         if value not in choices:
-            raise ValueError(f"expected one of {', '.join(map(str, choices))}, got {value!r}"
-                             + suggestion(value, choices))
+            raise ValueError(f"expected one of {', '.join(map(str, choices))}, "
+                             f"got {show(value)}" + suggestion(value, choices))
         return value
     return check_choice
 
 
 def text(value):
     if not isinstance(value, str) or not value:
-        raise ValueError(f"expected a non-empty string, got {value!r}")
+        raise ValueError(f"expected a non-empty string, got {show(value)}")
+    if len(value) > limits.TEXT_CHARS:
+        raise ValueError(f"expected at most {limits.TEXT_CHARS:,} characters, "
+                         f"got {len(value):,}")
     return value
 
 

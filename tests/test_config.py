@@ -281,4 +281,4 @@ def test_overrides_are_validated(write_config):
 def test_missing_file(tmp_path):
     with pytest.raises(ConfigError) as caught:
         config.load(tmp_path / "nope.yaml")
-    assert caught.value.problems == ["cannot read config: No such file or directory"]
+    assert caught.value.problems == ["cannot read config: no such file"]

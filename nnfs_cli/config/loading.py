@@ -1,57 +1,59 @@
-"""Reading a config file: YAML text -> dict, with duplicate keys found, then `--set`
-overrides, then validation (schema.py)."""
+"""Reading a config file: bytes -> text (UTF-8, or UTF-16/32 with a byte-order mark) ->
+YAML (bounded and checked, safe_yaml.py), then `--set` overrides, then validation
+(schema.py)."""
 
-from pathlib import Path
+import codecs
 
-import yaml
-
-from nnfs_cli.config.overrides import apply_overrides, one_line
+from nnfs_cli import files, limits
+from nnfs_cli.config import safe_yaml
+from nnfs_cli.config.overrides import apply_overrides
 from nnfs_cli.config.schema import TOP_LEVEL, resolve
 from nnfs_cli.errors import ConfigError
+
+# UTF-32 first: its little-endian mark begins with UTF-16's.
+_MARKS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+          (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+          (codecs.BOM_UTF16_BE, "utf-16"))
 
 
 def load(path, overrides=()):
     """Read, override and validate the config at `path`; returns the resolved dict."""
     source = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as error:
-        raise ConfigError([f"cannot read config: {error.strerror or error}"], source) from None
-    raw = parse_yaml(text, source)
+        data = files.read_bytes(path, limits.CONFIG_BYTES)
+    except files.UnreadableFile as error:
+        raise ConfigError([f"cannot read config: {error.reason}"], source) from None
+    raw = parse_yaml(decode(data, source), source)
     apply_overrides(raw, overrides, source)
     return resolve(raw, source)
 
 
-def parse_yaml(text, source):
-    """YAML text -> dict; duplicate keys, which PyYAML silently merges, are errors."""
+def decode(data, source):
+    """Config bytes -> text: UTF-8, or UTF-16/UTF-32 when a byte-order mark says so."""
+    encoding = next((name for mark, name in _MARKS if data.startswith(mark)), None)
+    if encoding is None and b"\0" in data:
+        raise ConfigError(["looks like UTF-16 or UTF-32 text without a byte-order mark; "
+                           "save the file as UTF-8"], source)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as error:
-        raise ConfigError([f"invalid YAML: {one_line(error)}"], source) from None
-    if node is None:
+        return data.decode(encoding or "utf-8")
+    except UnicodeDecodeError as error:
+        line = data[:error.start].count(b"\n") + 1
+        name = (encoding or "utf-8").replace("-sig", "").upper()
+        raise ConfigError([f"not {name} text (byte 0x{data[error.start]:02x} on line {line}); "
+                           "save the file as UTF-8"], source) from None
+
+
+def parse_yaml(text, source):
+    """YAML text -> dict; too large, too deep or aliased too much, duplicate or non-scalar
+    keys and tags other than plain values are errors."""
+    try:
+        raw = safe_yaml.load(text)
+    except safe_yaml.YamlProblem as error:
+        raise ConfigError(str(error).splitlines(), source) from None
+    if raw is None:
         raise ConfigError(["the file is empty; expected a mapping with keys "
                            + ", ".join(TOP_LEVEL)], source)
-    problems = []
-    _find_duplicates(node, "", problems)
-    if problems:
-        raise ConfigError(problems, source)
-    raw = yaml.safe_load(text)
     if not isinstance(raw, dict):
         raise ConfigError([f"expected a mapping with keys {', '.join(TOP_LEVEL)}, "
                            f"got {type(raw).__name__}"], source)
     return raw
-
-
-def _find_duplicates(node, path, problems):
-    if isinstance(node, yaml.MappingNode):
-        seen = set()
-        for key_node, value_node in node.value:
-            key = key_node.value
-            child = f"{path}.{key}" if path else str(key)
-            if key in seen:
-                problems.append(f"{child}: duplicate key (line {key_node.start_mark.line + 1})")
-            seen.add(key)
-            _find_duplicates(value_node, child, problems)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _find_duplicates(item, f"{path}[{index}]", problems)

@@ -3,17 +3,11 @@
 
 import re
 
-import yaml
-
+from nnfs_cli import limits
+from nnfs_cli.config import safe_yaml
 from nnfs_cli.errors import ConfigError
 from nnfs_cli.registry import parse_entry
-
-
-def one_line(error):
-    """A YAML error as one line with its position."""
-    mark = getattr(error, "problem_mark", None)
-    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-    return f"{getattr(error, 'problem', None) or error}{where}"
+from nnfs_cli.validators import show
 
 
 _KEY_PART = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)((?:\[-?\d+\])*)$")
@@ -27,10 +21,15 @@ def apply_overrides(raw, overrides, source):
         if not sep or not key.strip():
             problems.append(f"--set {override}: expected KEY=VALUE")
             continue
+        if len(value) > limits.CONFIG_BYTES:
+            problems.append(f"--set {key.strip()}: the value is longer than "
+                            f"{limits.CONFIG_BYTES:,} characters")
+            continue
         try:
-            _set_path(raw, key.strip(), yaml.safe_load(value) if value.strip() else None)
-        except (ValueError, yaml.YAMLError) as error:
-            problems.append(f"--set {key.strip()}: {one_line(error)}")
+            # The value is YAML like the file, so it is bounded the same way.
+            _set_path(raw, key.strip(), safe_yaml.load(value) if value.strip() else None)
+        except ValueError as error:
+            problems.append(f"--set {key.strip()}: {str(error).splitlines()[0]}")
     if problems:
         raise ConfigError(problems, source)
 
@@ -58,7 +57,7 @@ def _set_path(raw, key, value):
     elif isinstance(node, dict):
         node[last] = value
     else:
-        raise ValueError(f"cannot set {last!r} inside {node!r}")
+        raise ValueError(f"cannot set {last!r} inside {show(node)}")
 
 
 def _label(steps):
@@ -86,7 +85,7 @@ def _descend(node, step, next_step, label):
         node[step] = {name: options}
         return options
     if not isinstance(node, dict):
-        raise ValueError(f"cannot look up {step!r} inside {node!r}")
+        raise ValueError(f"cannot look up {step!r} inside {show(node)}")
     child = node.get(step)
     if isinstance(child, str) and step in ("data", "loss", "optimizer", "metric"):
         child = node[step] = {"name": child}

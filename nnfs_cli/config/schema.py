@@ -60,7 +60,7 @@ def resolve(raw, source=None):
         if key not in raw:
             problems.append(f"{key}: required")
 
-    resolved["seed"] = _check("seed", raw.get("seed", 0), validators.non_negative_int, problems)
+    resolved["seed"] = _check("seed", raw.get("seed", 0), validators.seed, problems)
     if "data" in raw:
         resolved["data"] = _named("data", raw["data"], DATASETS, problems)
     if "model" in raw:
@@ -74,7 +74,7 @@ def resolve(raw, source=None):
         resolved["metric"] = _named("metric", metric, METRICS, problems)
     training = raw.get("training") or {}
     if not isinstance(training, dict):
-        problems.append(f"training: expected a mapping, got {training!r}")
+        problems.append(f"training: expected a mapping, got {validators.show(training)}")
         training = {}
     resolved["training"] = _options("training", training, TrainingOptions, "training", problems)
 
@@ -94,7 +94,7 @@ def _check(path, value, check, problems):
 
 
 def _unknown_key(path, key, choices, owner):
-    message = f"{path}: unknown key {key!r} for {owner}; choose from {', '.join(choices)}"
+    message = f"{path}: unknown key {validators.show(key)} for {owner}; choose from {', '.join(choices)}"
     return message + suggestion(key, choices)
 
 
@@ -119,7 +119,7 @@ def _named(path, value, registry, problems):
 
 def _model(items, problems):
     if not isinstance(items, list) or not items:
-        problems.append(f"model: expected a non-empty list of layers, got {items!r}")
+        problems.append(f"model: expected a non-empty list of layers, got {validators.show(items)}")
         return None
     resolved = []
     for index, item in enumerate(items):
@@ -152,7 +152,7 @@ def _options(path, options, cls, owner, problems):
         if name in options and isinstance(constraints[name], type):   # a nested section
             value = options[name]
             if value is not None and not isinstance(value, dict):
-                problems.append(f"{key_path}: expected a mapping, got {value!r}")
+                problems.append(f"{key_path}: expected a mapping, got {validators.show(value)}")
                 value = None
             result[name] = (None if value is None else
                             _options(key_path, value, constraints[name], name, problems))
@@ -168,6 +168,10 @@ def _options(path, options, cls, owner, problems):
 def _check_consistency(config, problems):
     """Checks across sections: loss vs data and stack, last width vs classes or targets."""
     data = DATASETS.get(config["data"]["name"])(**_args(config["data"]))
+    sizes = data.problems()
+    if sizes:
+        problems.extend(sizes)
+        return
     loss = LOSSES.get(config["loss"]["name"])
     if loss.task != data.task:
         problems.append(f"loss: {loss.name} is for {loss.task}, but data set "
