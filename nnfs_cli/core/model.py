@@ -1,7 +1,10 @@
 """The model: a stack of layers and activations with a loss (NNFS ch. 18). Maths only, no I/O."""
 
+import math
+
 import numpy as np
 
+from nnfs_cli import limits
 from nnfs_cli.core.activations import Activation
 from nnfs_cli.core.layers.base import ShapeError
 
@@ -17,7 +20,9 @@ class Model:
 
     def build(self, input_shape, rng):
         """Create every layer's parameters for inputs of `input_shape` (no batch axis);
-        returns each layer's output shape. ShapeError names the layer that cannot fit."""
+        returns each layer's output shape. ShapeError names the layer that cannot fit,
+        or the largest one when the parameters would pass the limit."""
+        self.infer_shapes(self.layers, input_shape)
         self.input_shape = tuple(input_shape)
         self.shapes = []
         shape = self.input_shape
@@ -31,14 +36,24 @@ class Model:
 
     @staticmethod
     def infer_shapes(layers, input_shape):
-        """Output shapes of unbuilt `layers` for `input_shape`, allocating nothing."""
-        shapes, shape = [], tuple(input_shape)
+        """Output shapes of unbuilt `layers` for `input_shape`, allocating nothing;
+        ShapeError also when their parameters would pass the limit."""
+        shapes, counts, shape = [], [], tuple(input_shape)
         for index, layer in enumerate(layers):
             try:
+                counts.append(sum(math.prod(s) for s in layer.parameter_shapes(shape).values()))
                 shape = tuple(layer.output_shape(shape))
             except ShapeError as error:
                 raise ShapeError(f"model[{index}]: {error}") from None
             shapes.append(shape)
+        limit = limits.get("parameters")
+        if sum(counts) > limit:
+            # Blame the layer where the running total passes the limit.
+            index = next(i for i in range(len(counts)) if sum(counts[:i + 1]) > limit)
+            option = layers[index].size_option
+            key = f"model[{index}]" + (f".{option}" if option else "")
+            raise ShapeError(f"{key}: the model would have {sum(counts):,} parameters, more "
+                             f"than the limit of {limit:,} {limits.hint('parameters')}")
         return shapes
 
     @property

@@ -76,6 +76,11 @@ class Dataset:
         width = self.classes if self.task == "classification" else self.target_width
         return self.input_shape is not None and width is not None
 
+    def problems(self):
+        """What is wrong across its options, as `data.key: message` lines (sizes that
+        would not fit in memory, say); checked with the config."""
+        return []
+
     def ensure_available(self, download, reporter):
         """Make sure the data is on disk, fetching it if `download`; generated sets always are."""
 

@@ -1,7 +1,10 @@
 """Resolved config -> objects: data set, model, optimizer and metric, all through the registries."""
 
+import math
+
 import numpy as np
 
+from nnfs_cli import limits
 from nnfs_cli.config.schema import model_problems, stack_registry
 from nnfs_cli.core.layers import ShapeError
 from nnfs_cli.core.model import Model
@@ -45,3 +48,18 @@ def optimizer(config):
 
 def metric(config):
     return METRICS.create(config["metric"])
+
+
+def check_batch_memory(config, model, splits, source=None):
+    """ConfigError naming training.batch_size when one batch (of training, validation or
+    test samples) would make more values in the layers than the limit."""
+    per_row = math.prod(model.input_shape) + sum(math.prod(shape) for shape in model.shapes)
+    largest = max(len(x) for x in (splits.x_train, splits.x_val, splits.x_test) if x is not None)
+    batch = config["training"]["batch_size"]
+    rows = min(batch, largest) if batch else largest
+    limit = limits.get("batch_values")
+    if rows * per_row > limit:
+        given = f"{batch:,}" if batch else "null (all samples in one batch)"
+        raise ConfigError([f"training.batch_size: {given}: {rows:,} rows x {per_row:,} values "
+                           f"per row in the layers is more than the limit of {limit:,} "
+                           f"{limits.hint('batch_values')}; choose a smaller batch"], source)

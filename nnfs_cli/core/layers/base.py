@@ -19,6 +19,7 @@ class Layer:
 
     constraints = {}
     input_layout = "any"   # "flat" for (features,) only, "image" for (channels, height, width)
+    size_option = None     # the option that sets its parameter count ("units"), for messages
 
     def __init__(self):
         self.params = {}
@@ -27,6 +28,11 @@ class Layer:
     def output_shape(self, input_shape):
         """The shape this layer gives for `input_shape`; ShapeError if it cannot take it."""
         return tuple(input_shape)
+
+    def parameter_shapes(self, input_shape):
+        """{name: shape} of the arrays `build` would create for `input_shape`, allocating
+        nothing, so that a model too large for memory is refused before it is built."""
+        return {}
 
     def build(self, input_shape, rng):
         """Create parameters for inputs of `input_shape`; return the output shape."""

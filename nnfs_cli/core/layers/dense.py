@@ -24,6 +24,7 @@ class Dense(Layer):
         "bias_l2": validators.non_negative,
     }
     input_layout = "flat"
+    size_option = "units"
 
     def __init__(self, units, init="normal_0.01", weight_l1=0.0, weight_l2=0.0,
                  bias_l1=0.0, bias_l2=0.0):
@@ -37,6 +38,10 @@ class Dense(Layer):
     def output_shape(self, input_shape):
         flat_width(self.name, input_shape)
         return (self.units,)
+
+    def parameter_shapes(self, input_shape):
+        return {"weights": (flat_width(self.name, input_shape), self.units),
+                "biases": (1, self.units)}
 
     def build(self, input_shape, rng):
         n_inputs = flat_width(self.name, input_shape)
