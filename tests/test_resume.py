@@ -227,8 +227,9 @@ def test_sigkill_never_leaves_a_corrupt_checkpoint(reference, start, tmp_path):
                 del pending[index]
         time.sleep(0.01)
 
+    # .lock: a stale lock (the kernel let go of it with the process), which --resume takes over.
     known = {"config.yaml", "summary.json", "checkpoint.pkl", "params.pkl", "params_best.pkl",
-             "metrics.csv", "train.log", "curves.png"}
+             "metrics.csv", "train.log", "curves.png", ".lock"}
     resumable = []
     for run_dir in run_dirs:
         if not run_dir.exists():
@@ -250,6 +251,7 @@ def test_sigkill_never_leaves_a_corrupt_checkpoint(reference, start, tmp_path):
     epochs = max(done + 1, 3)
     result = run("train", "--resume", run_dir, "--epochs", epochs, "-q")
     assert result.exit_code == 0, result.output
+    assert not (run_dir / ".lock").exists()
     assert [row["epoch"] for row in metrics(run_dir)] == [str(n) for n in range(1, epochs + 1)]
     if done < 3:   # the same epochs as the uninterrupted run: the same numbers
         assert_same_params(params(run_dir / "params.pkl"), params(expected / "params.pkl"))

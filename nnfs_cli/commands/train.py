@@ -74,7 +74,6 @@ def _train(config_path, resume, run_dir, overrides, seed, epochs, quiet, print_c
     if print_config:
         click.echo(rundir.dump_config(config), nl=False)
         return
-    run_dir = run_dir or rundir.default_path(config_path)
     _, final = runner.train(config, run_dir, Reporter(quiet=quiet),
                             download=not no_download, source=config_path)
     for line in final:

@@ -27,7 +27,7 @@ COLUMNS = (("run", "<"), ("data", "<"), ("epochs", ">"), ("best", ">"),
            ("val_acc", ">"), ("time", ">"), ("status", "<"))
 MONITORS = ("val_loss", "val_accuracy")   # what training.early_stopping.monitor may name
 RUN_FILES = ("summary.json", "config.yaml")
-_STAMP = re.compile(r"-(\d{8}-\d{6})(?:-\d+)?$")   # rundir.default_path's names
+_STAMP = re.compile(r"-(\d{8}-\d{6})(?:-\d+)?$")   # rundir.claim's default names
 
 
 def list_runs(root="runs", missing_ok=False):

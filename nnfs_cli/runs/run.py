@@ -12,7 +12,7 @@ from nnfs_cli import __version__
 from nnfs_cli import config as configs
 from nnfs_cli.errors import BadUsage, NnfsError
 from nnfs_cli.reporter import count, model_summary
-from nnfs_cli.runs import components, rundir
+from nnfs_cli.runs import checkpoint, components, rundir
 from nnfs_cli.runs.signals import EXIT_CODES, deferred, graceful_stop
 from nnfs_cli.runs.training import Diverged, Stopped, Trainer, evaluate
 
@@ -24,45 +24,59 @@ class Interrupted(NnfsError):
 
 
 def train(config, run_dir, reporter, download=True, source=None):
-    """Train a new run into the new directory `run_dir`, made once the data has loaded and
-    the model is built (`source` names the config file in errors)."""
+    """Train a new run into the new directory `run_dir` (None: a default name after the
+    config file `source`), made once the data has loaded and the model is built."""
     rundir.check_new(run_dir)   # before the data loads: a taken name is the caller's mistake
     data, splits = _load_data(config, reporter, download)
     rngs = components.rngs(config["seed"])
     model = components.model(config, data, rngs[0], source)
-    run_dir = rundir.create(run_dir)
-    rundir.write_config(run_dir, config)
-    return Run(config, run_dir, data, splits, model, rngs, reporter).train()
+    components.check_batch_memory(config, model, splits, source)
+    stem = Path(source).stem if source else "run"
+    with rundir.claim(run_dir, stem) as run_dir:
+        rundir.write_config(run_dir, config)
+        return Run(config, run_dir, data, splits, model, rngs, reporter).train()
 
 
 def resume(run_dir, reporter, epochs=None, download=True):
-    """Continue the run in `run_dir` from its checkpoint, to `epochs` if given."""
+    """Continue the run in `run_dir` from its checkpoint, to `epochs` if given. Holds the
+    run's lock throughout, and checks the checkpoint against the run before writing."""
     run_dir = rundir.existing(run_dir)
-    overrides = [f"training.epochs={epochs}"] if epochs else []
-    config = configs.load(run_dir / "config.yaml", overrides)
-    state = rundir.read_checkpoint(run_dir)
-    done = len(state["trainer"]["history"])
-    # An early-stopped run is finished too, unless --epochs asks for more.
-    finished = done >= config["training"]["epochs"] or (state["trainer"]["stopped_early"]
-                                                        and not epochs)
-    if finished and state["trainer"]["position"] is None:
-        raise BadUsage(f"{run_dir} has already trained {count(done, 'epoch')}; "
-                       f"pass --epochs N (more than {done}) to train further")
-    if state["trainer"]["stopped_early"] and epochs:
-        state["trainer"]["stopped_early"] = False
-    data, splits = _load_data(config, reporter, download)
-    rngs = components.rngs(config["seed"])
-    model = components.model(config, data, rngs[0], run_dir / "config.yaml")
-    rundir.write_config(run_dir, config)
-    reporter.lines[:0] = rundir.read_log(run_dir)
-    run = Run(config, run_dir, data, splits, model, rngs, reporter, state)
-    return run.train()
+    with rundir.lock(run_dir):
+        overrides = [f"training.epochs={epochs}"] if epochs else []
+        config_path = run_dir / "config.yaml"
+        config = configs.load(config_path, overrides)
+        state = checkpoint.progress(rundir.read_checkpoint(run_dir),
+                                    run_dir / "checkpoint.pkl")
+        done = len(state["trainer"]["history"])
+        # An early-stopped run is finished too, unless --epochs asks for more.
+        finished = done >= config["training"]["epochs"] or (state["trainer"]["stopped_early"]
+                                                            and not epochs)
+        if finished and state["trainer"]["position"] is None:
+            raise BadUsage(f"{run_dir} has already trained {count(done, 'epoch')}; "
+                           f"pass --epochs N (more than {done}) to train further")
+        data, splits = _load_data(config, reporter, download)
+        rngs = components.rngs(config["seed"])
+        model = components.model(config, data, rngs[0], config_path)
+        components.check_batch_memory(config, model, splits, config_path)
+        rows = len(splits.x_train)
+        steps = -(-rows // min(config["training"]["batch_size"] or rows, rows))
+        state = checkpoint.fitted(state, run_dir / "checkpoint.pkl", config, model, steps)
+        if state["trainer"]["stopped_early"] and epochs:
+            state["trainer"]["stopped_early"] = False
+        run = Run(config, run_dir, data, splits, model, rngs, reporter, state)
+        rundir.write_config(run_dir, config)
+        reporter.lines[:0] = rundir.read_log(run_dir)
+        return run.train()
 
 
 def _load_data(config, reporter, download):
     data = components.dataset(config)
     data.ensure_available(download, reporter)
-    return data, data.load(config["seed"], reporter)
+    splits = data.load(config["seed"], reporter)
+    for name, x in (("training", splits.x_train), ("validation", splits.x_val)):
+        if len(x) == 0:
+            raise NnfsError(f"data set {data.name} gave no {name} samples")
+    return data, splits
 
 
 def blas_info():

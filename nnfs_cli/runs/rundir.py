@@ -1,34 +1,62 @@
 """The run directory: config.yaml, params.pkl, metrics.csv, train.log, summary.json.
-Every file is written to a temporary name and renamed (atomic.py)."""
+Every file is written to a temporary name and renamed (atomic.py); one process writes a
+run directory at a time (its lock file, `.lock`, holds the writer's pid)."""
 
+import contextlib
 import csv
 import io
 import json
+import os
+import stat
 import time
 from pathlib import Path
 
 import yaml
 
-from nnfs_cli import atomic
+from nnfs_cli import atomic, files, limits
 from nnfs_cli.errors import BadUsage, NnfsError
 from nnfs_cli.runs import safe_pickle
 
+try:
+    import fcntl
+except ImportError:   # Windows
+    fcntl = None
+    import msvcrt
+
 METRIC_COLUMNS = ("epoch", "loss", "data_loss", "reg_loss", "accuracy",
                   "val_loss", "val_accuracy", "lr", "seconds")
+LOCK = ".lock"
+NAME_CHARS = 100   # of the config's name in a default run name: a name may not pass 255 bytes
 
 
-def default_path(config_path, root="runs"):
-    """runs/<config stem>-<YYYYmmdd-HHMMSS>, with a suffix if that name is taken."""
-    base = Path(root) / f"{Path(config_path).stem}-{time.strftime('%Y%m%d-%H%M%S')}"
-    path, suffix = base, 1
-    while path.exists():
-        suffix += 1
-        path = base.with_name(f"{base.name}-{suffix}")
-    return path
+@contextlib.contextmanager
+def claim(path=None, stem="run", root="runs"):
+    """Make a new run directory and hold its lock for the block; yields its path.
+
+    `path` (--run-dir) may already exist if it is empty. Without it the name is
+    root/<stem>-<YYYYmmdd-HHMMSS>, made by one `mkdir` that fails if the name is taken
+    (so two runs never share one), then -2, -3...
+    """
+    if path is None:
+        path = _make_default(stem, root)
+    else:
+        path = Path(path)
+        _make(path)
+    with lock(path):
+        try:
+            used = any(entry.name != LOCK for entry in path.iterdir())
+        except OSError as error:
+            raise NnfsError(f"cannot read run directory {path}: {error.strerror}") from None
+        if used:
+            raise BadUsage(f"run directory {path} already exists; choose another --run-dir")
+        yield path
 
 
 def check_new(path):
-    """BadUsage unless `path` is free for a new run: missing, or an empty directory."""
+    """BadUsage unless `path` is free for a new run: missing, or an empty directory (None,
+    a default name to be made, always is)."""
+    if path is None:
+        return None
     path = Path(path)
     if path.exists() and (not path.is_dir() or any(path.iterdir())):
         raise BadUsage(f"run directory {path} already exists; choose another --run-dir")
@@ -46,14 +74,91 @@ def existing(path):
     return path
 
 
-def create(path):
-    """Make a new, empty run directory; an existing non-empty one is never overwritten."""
-    path = check_new(path)
+def _make(path):
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.mkdir()
+    except FileExistsError:
+        if not path.is_dir():
+            raise BadUsage(f"run directory {path} already exists; choose another --run-dir")
     except OSError as error:
         raise NnfsError(f"cannot create run directory {path}: {error.strerror}") from None
-    return path
+
+
+def _make_default(stem, root):
+    base = f"{stem[:NAME_CHARS]}-{time.strftime('%Y%m%d-%H%M%S')}"
+    try:
+        Path(root).mkdir(parents=True, exist_ok=True)
+        for suffix in range(1, 1000):
+            path = Path(root) / (base if suffix == 1 else f"{base}-{suffix}")
+            try:
+                path.mkdir()
+                return path
+            except FileExistsError:
+                continue
+    except OSError as error:
+        raise NnfsError(f"cannot create a run directory in {root}: {error.strerror}") from None
+    raise NnfsError(f"cannot find a free name for a run directory in {root}; "
+                    "choose one with --run-dir")
+
+
+@contextlib.contextmanager
+def lock(run_dir):
+    """Hold `run_dir`'s lock for the block, or fail at once if another process holds it.
+
+    The lock file holds the holder's pid. The kernel drops the lock (flock) when its
+    process ends, however it ends, so a lock file a killed run left behind is stale and
+    simply taken over.
+    """
+    path = Path(run_dir) / LOCK
+    fd = _acquire(path)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        os.close(fd)
+
+
+def _acquire(path):
+    for _ in range(100):
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
+        except OSError as error:
+            raise NnfsError(f"cannot lock {path}: {error.strerror or error}") from None
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                os.close(fd)
+                raise NnfsError(f"cannot lock {path}: not a regular file")
+            if fcntl:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            else:
+                msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            os.close(fd)
+            raise NnfsError(_in_use(path)) from None
+        # The last holder removes the file as it lets go: hold the file now at `path`.
+        try:
+            current = os.path.samestat(os.fstat(fd), os.stat(path, follow_symlinks=False))
+        except OSError:
+            current = False
+        if current:
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()}\n".encode())
+            return fd
+        os.close(fd)
+    raise NnfsError(f"cannot lock {path}: it keeps changing")
+
+
+def _in_use(path):
+    """Who holds the lock file `path`, as the message of a refusal."""
+    try:
+        text = files.read_bytes(path, 64).decode("ascii", "replace").strip()
+    except NnfsError:
+        text = ""
+    who = f"process {text}" if text.isdigit() else "another process"
+    return (f"run directory {path.parent} is in use by {who} (its lock is {path}); "
+            "one process writes a run at a time")
 
 
 def dump_config(config):
@@ -89,18 +194,19 @@ def write_checkpoint(run_dir, state):
 
 
 def read_checkpoint(run_dir):
+    """checkpoint.pkl as unpickled; runs/checkpoint.py checks what it holds."""
     path = Path(run_dir) / "checkpoint.pkl"
     if not path.exists():
         raise NnfsError(f"{path}: no checkpoint to resume from")
-    state = safe_pickle.load(path)
-    if not isinstance(state, dict) or "trainer" not in state:
-        raise NnfsError(f"{path}: not a checkpoint written by nnfs")
-    return state
+    return safe_pickle.load(path)
 
 
 def read_log(run_dir):
     path = Path(run_dir) / "train.log"
-    return path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    if not path.exists():
+        return []
+    data = files.read_bytes(path, limits.LOG_BYTES)
+    return data.decode("utf-8", "replace").splitlines()
 
 
 def write_log(run_dir, lines):
