@@ -161,7 +161,7 @@ def test_not_an_image(tmp_path, content):
 def test_missing_file_and_directory(tmp_path):
     with pytest.raises(NnfsError, match=f"^{tmp_path / 'gone.png'}: no such file$"):
         images.read_image(tmp_path / "gone.png")
-    with pytest.raises(NnfsError, match=f"^{tmp_path}: cannot read"):
+    with pytest.raises(NnfsError, match=f"^{tmp_path}: is a directory, not a file$"):
         images.read_image(tmp_path)
 
 

@@ -8,6 +8,7 @@ import zipfile
 import zlib
 from pathlib import Path
 
+from nnfs_cli import limits
 from nnfs_cli.errors import NnfsError
 
 SPLITS = ("train", "test")
@@ -24,7 +25,7 @@ def extract_fashion(archive, target, source):
     Returns {"train": n, "test": n}.
     """
     try:
-        with zipfile.ZipFile(archive) as zf:
+        with open(archive, "rb") as f, open_zip(f, source) as zf:
             plan = _plan(zf.infolist(), source)
             for info, *_ in plan:
                 _check_png(zf, info, source)
@@ -32,6 +33,24 @@ def extract_fashion(archive, target, source):
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as error:
         raise NnfsError(f"{source} is not a valid zip archive ({error})") from None
     return {split: sum(entry[1] == split for entry in plan) for split in SPLITS}
+
+
+def open_zip(file, source):
+    """zipfile.ZipFile on the open binary `file`, once its end record says it has at most
+    ARCHIVE_ENTRIES entries: ZipFile reads every entry of the directory into memory, and
+    a few megabytes of directory can list millions."""
+    try:
+        record = zipfile._EndRecData(file)   # what ZipFile itself reads first
+    except (AttributeError, OSError):        # a future Python without it: ZipFile checks
+        record = None
+    if record and record[zipfile._ECD_ENTRIES_TOTAL] > limits.ARCHIVE_ENTRIES:
+        raise NnfsError(f"{source} lists {record[zipfile._ECD_ENTRIES_TOTAL]:,} entries, more "
+                        f"than the limit of {limits.ARCHIVE_ENTRIES:,}")
+    file.seek(0)
+    try:
+        return zipfile.ZipFile(file)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
+        raise NnfsError(f"{source} is not a valid zip archive ({error})") from None
 
 
 def _plan(infos, source):
@@ -56,6 +75,10 @@ def _plan(infos, source):
         names.add(key)
         seen[parts[0]].add(parts[1])
         plan.append((info, *parts))
+    total, limit = sum(info.file_size for info, *_ in plan), limits.get("extract_bytes")
+    if total > limit:
+        raise NnfsError(f"{source} would extract {total:,} bytes, more than the limit of "
+                        f"{limit:,} {limits.hint('extract_bytes')}")
     for split in SPLITS:
         if not seen[split]:
             raise NnfsError(f"{source} has no {split}/ images; {EXPECTED}")

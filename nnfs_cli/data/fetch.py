@@ -1,4 +1,6 @@
-"""Copy a URL (http, https, file://) or a local path to a file, with progress and checks."""
+"""Copy a URL (http, https, file://) or a local path to a file, with progress and checks,
+bounded: at most NNFS_MAX_DOWNLOAD_BYTES, within an overall deadline, and a server that
+sends nothing for a while (or only a trickle) is given up on."""
 
 import hashlib
 import http.client
@@ -12,9 +14,11 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from nnfs_cli import files, limits
 from nnfs_cli.errors import NnfsError
 
 CHUNK = 1 << 16
+STALL_BYTES = 1 << 10   # less than this over a stall period counts as no data
 
 
 class Unreachable(NnfsError):
@@ -39,10 +43,17 @@ def fetch(url, target, reporter, sha256=None):
     """
     target = Path(target)
     part = target.with_name(target.name + ".part")
-    source, total = _open(url)
+    cap, stall = limits.get("download_bytes"), limits.get("stall_seconds")
+    deadline = time.monotonic() + limits.get("download_seconds")
+    source, total = _open(url, stall)
+    if total is not None and total > cap:
+        source.close()
+        raise NnfsError(f"{url} is {total:,} bytes, more than the limit of {cap:,} "
+                        f"{limits.hint('download_bytes')}")
     digest = hashlib.sha256()
     done = 0
     bar = _progress(url, total, reporter)
+    window = [time.monotonic(), 0]   # the start and the bytes of this stall period
     try:
         with source, open(part, "wb") as out:
             while chunk := _read(source, url):
@@ -50,6 +61,14 @@ def fetch(url, target, reporter, sha256=None):
                 digest.update(chunk)
                 done += len(chunk)
                 bar.update(len(chunk))
+                _check_flow(window, len(chunk), stall, url)
+                if done > cap:
+                    raise NnfsError(f"download of {url} passed the limit of {cap:,} bytes "
+                                    f"{limits.hint('download_bytes')}")
+                if time.monotonic() > deadline:
+                    raise NnfsError(f"download of {url} took more than "
+                                    f"{limits.get('download_seconds')} s "
+                                    f"{limits.hint('download_seconds')}")
         if total is not None and done < total:
             raise NnfsError(f"download of {url} was cut short: got {done} of {total} bytes")
         if sha256 and digest.hexdigest() != sha256:
@@ -60,12 +79,13 @@ def fetch(url, target, reporter, sha256=None):
         part.unlink(missing_ok=True)
 
 
-def _open(url):
-    """Return (readable binary stream, size or None) for a URL or a plain path."""
+def _open(url, stall):
+    """Return (readable binary stream, size or None) for a URL or a plain path; a network
+    read waits at most `stall` seconds for data."""
     scheme = urllib.parse.urlsplit(url).scheme.lower()
     if scheme in ("http", "https"):
         try:
-            response = urllib.request.urlopen(url, timeout=60)
+            response = urllib.request.urlopen(url, timeout=stall)
         except urllib.error.HTTPError as error:
             raise NnfsError(f"HTTP {error.code} {error.reason} for {url}") from None
         except urllib.error.URLError as error:
@@ -81,19 +101,36 @@ def _open(url):
     else:
         raise NnfsError(f"unsupported URL {url}: use http(s)://, file:// or a local path")
     try:
-        stream = open(path, "rb")
-    except OSError as error:
-        raise NnfsError(f"cannot read {path}: {error.strerror or error}") from None
+        stream = files.open_regular(path)   # never a FIFO or /dev/zero
+    except files.UnreadableFile as error:
+        raise NnfsError(f"cannot read {path}: {error.reason}") from None
     return stream, os.fstat(stream.fileno()).st_size
 
 
 def _read(source, url):
+    """The next chunk: read1 returns what has arrived, so the deadline is checked even when
+    a server trickles a byte at a time."""
     try:
-        return source.read(CHUNK)
+        return source.read1(CHUNK) if hasattr(source, "read1") else source.read(CHUNK)
+    except TimeoutError:
+        raise NnfsError(f"download of {url} stalled: no data for "
+                        f"{limits.get('stall_seconds')} s {limits.hint('stall_seconds')}") from None
     except http.client.IncompleteRead as error:
         raise NnfsError(f"download of {url} was cut short: {error}") from None
     except (OSError, http.client.HTTPException) as error:
         raise NnfsError(f"download of {url} failed: {error}") from None
+
+
+def _check_flow(window, received, stall, url):
+    """A server that sends a byte every few seconds never trips the socket's timeout:
+    fewer than STALL_BYTES over `stall` seconds is a stall too."""
+    window[1] += received
+    now = time.monotonic()
+    if now - window[0] >= stall:
+        if window[1] < STALL_BYTES:
+            raise NnfsError(f"download of {url} stalled: {window[1]} bytes in the last "
+                            f"{stall} s {limits.hint('stall_seconds')}")
+        window[:] = [now, 0]
 
 
 def _progress(url, total, reporter):

@@ -7,12 +7,13 @@ split and label folders, which change whenever an image is added, removed or ren
 
 import json
 import os
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from nnfs_cli.atomic import atomic_path
+from nnfs_cli.data.image_limits import OPENCV_REFUSAL, read_encoded, too_many_pixels
+from nnfs_cli.data.npy import Npz
 from nnfs_cli.errors import NnfsError
 
 CACHE = "cache.npz"
@@ -78,12 +79,18 @@ class ImageTree:
             raise NnfsError(f"cannot read {error.filename}: {error.strerror or error}") from None
 
     def _read_cache(self, stamp):
+        """The cached arrays, or None when the cache is missing, stale or unreadable (each
+        array's header is checked against its bytes: npy.py)."""
+        if not (self.root / CACHE).exists():
+            return None
         try:
-            with np.load(self.root / CACHE, allow_pickle=False) as cache:
-                if str(cache["key"]) != self._key() or not np.array_equal(cache["stamp"], stamp):
+            with Npz(self.root / CACHE) as cache:
+                if (str(cache.read("key")) != self._key()
+                        or not np.array_equal(cache.read("stamp"), stamp)):
                     return None
-                return {split: (cache[f"x_{split}"], cache[f"y_{split}"]) for split in self.splits}
-        except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+                return {split: (cache.read(f"x_{split}"), cache.read(f"y_{split}"))
+                        for split in self.splits}
+        except (NnfsError, KeyError):
             return None
 
     def decode_all(self):
@@ -115,9 +122,12 @@ class ImageTree:
         import cv2
         flag = cv2.IMREAD_GRAYSCALE if self.color == "gray" else cv2.IMREAD_COLOR
         try:
-            # Faster than np.fromfile, and unlike cv2.imread it copes with any path on Windows.
-            image = cv2.imdecode(np.frombuffer(file.read_bytes(), dtype=np.uint8), flag)
-        except (OSError, cv2.error) as error:
+            # Unlike cv2.imread it copes with any path on Windows; only regular files, and
+            # no picture past the pixel limit is decoded.
+            image = cv2.imdecode(read_encoded(file), flag)
+        except cv2.error as error:
+            if OPENCV_REFUSAL in str(error):
+                raise NnfsError(f"{file}: {too_many_pixels()}") from None
             raise NnfsError(f"cannot read {file}: {error}") from None
         if image is None:
             raise NnfsError(f"{file}: not an image OpenCV can read")

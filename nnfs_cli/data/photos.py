@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 
 from nnfs_cli.compat import quiet_opencv
+from nnfs_cli.data.image_limits import OPENCV_REFUSAL, read_encoded, too_many_pixels
 from nnfs_cli.errors import NnfsError
 
 SIZE = 28
@@ -51,14 +52,10 @@ def _composite(gray, alpha):
 
 
 def read_image(path):
-    """Read any image OpenCV can decode, whatever its name, as 2-D uint8 grayscale."""
+    """Read any image OpenCV can decode, whatever its name, as 2-D uint8 grayscale; only
+    regular files, and pictures within the pixel limit (image_limits.py)."""
     path = Path(path)
-    try:
-        buf = np.fromfile(path, np.uint8)
-    except FileNotFoundError:
-        raise NnfsError(f"{path}: no such file") from None
-    except OSError as e:
-        raise NnfsError(f"{path}: cannot read: {e.strerror or e}") from None
+    buf = read_encoded(path)
     img = None
     if buf.size:
         # OpenCV logs its own complaint about a broken file; we report one line instead.
@@ -69,7 +66,9 @@ def read_image(path):
                 # (phone photos); without alpha, decode again with the rotation applied.
                 if img is not None and not (img.ndim == 3 and img.shape[2] in (2, 4)):
                     img = cv2.imdecode(buf, cv2.IMREAD_ANYDEPTH | cv2.IMREAD_ANYCOLOR)
-            except cv2.error:
+            except cv2.error as error:
+                if OPENCV_REFUSAL in str(error):
+                    raise NnfsError(f"{path}: {too_many_pixels()}") from None
                 img = None
     if img is None or img.size == 0:
         raise NnfsError(f"{path}: not an image OpenCV can read")

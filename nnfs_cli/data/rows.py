@@ -4,6 +4,8 @@ import warnings
 
 import numpy as np
 
+from nnfs_cli import files, limits
+from nnfs_cli.data.npy import load_npy
 from nnfs_cli.errors import NnfsError
 
 ROW_SUFFIXES = (".npy", ".csv")
@@ -11,17 +13,13 @@ ROW_SUFFIXES = (".npy", ".csv")
 
 def read_rows(path, n_inputs):
     """Feature rows from .npy (a 1-D array is one row, or one column for a 1-input model)
-    or .csv (comma-separated, an optional header line), checked against `n_inputs`."""
-    try:
-        if path.suffix.lower() == ".npy":
-            x = np.load(path, allow_pickle=False)
-        else:
-            x = _load_csv(path)
-    except FileNotFoundError:
-        raise NnfsError(f"{path}: no such file") from None
-    except (OSError, ValueError, EOFError) as error:
-        kind = "a .npy array" if path.suffix.lower() == ".npy" else "a CSV file of numbers"
-        raise NnfsError(f"{path}: not {kind} ({_first_line(error)})") from None
+    or .csv (comma-separated, an optional header line), checked against `n_inputs`: only
+    regular files of at most NNFS_MAX_ROWS_BYTES, and only finite numbers."""
+    limit = limits.get("rows_bytes")
+    if path.suffix.lower() == ".npy":
+        x = load_npy(path, limit, "rows_bytes")
+    else:
+        x = _load_csv(path, limit)
     if x.dtype.kind not in "fiu":
         raise NnfsError(f"{path}: expected numbers, got an array of {x.dtype}")
     if x.ndim == 1:
@@ -31,16 +29,26 @@ def read_rows(path, n_inputs):
     if x.shape[1] != n_inputs:
         raise NnfsError(f"{path}: rows have {x.shape[1]} value(s), but the model takes "
                         f"{n_inputs} input(s)")
-    return x.astype(np.float32)
+    x = x.astype(np.float32)
+    finite = np.isfinite(x).all(axis=1)
+    if not finite.all():
+        row = int(np.argmin(finite))
+        raise NnfsError(f"{path}: row {row + 1} holds {x[row][~np.isfinite(x[row])][0]}, "
+                        "not a finite number")
+    return x
 
 
-def _load_csv(path):
-    with warnings.catch_warnings():
+def _load_csv(path, limit):
+    with files.open_regular(path, limit, "rows_bytes") as f, warnings.catch_warnings():
         warnings.simplefilter("ignore")  # an empty file warns; the row check reports it
         try:
-            return np.loadtxt(path, delimiter=",", ndmin=2, dtype=np.float64)
-        except ValueError:
-            return np.loadtxt(path, delimiter=",", ndmin=2, dtype=np.float64, skiprows=1)
+            try:
+                return np.loadtxt(f, delimiter=",", ndmin=2, dtype=np.float64)
+            except ValueError:
+                f.seek(0)
+                return np.loadtxt(f, delimiter=",", ndmin=2, dtype=np.float64, skiprows=1)
+        except (OSError, ValueError, EOFError) as error:
+            raise NnfsError(f"{path}: not a CSV file of numbers ({_first_line(error)})") from None
 
 
 def _first_line(error):

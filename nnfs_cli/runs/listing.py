@@ -19,8 +19,8 @@ import re
 import time
 from pathlib import Path
 
-import yaml
-
+from nnfs_cli import files, limits
+from nnfs_cli.config import safe_yaml
 from nnfs_cli.errors import BadUsage, NnfsError
 
 COLUMNS = (("run", "<"), ("data", "<"), ("epochs", ">"), ("best", ">"),
@@ -50,7 +50,9 @@ def list_runs(root="runs", missing_ok=False):
             if not path.is_dir() or not any((path / name).exists() for name in RUN_FILES):
                 continue
             run, started = read_run(path)
-        except OSError:   # a directory we may not look into
+        # One broken run (a directory we may not read, a file that is a FIFO, a crafted
+        # summary) shows as unreadable; it never stops the listing of the others.
+        except Exception:
             run, started = {**_blank(path), "status": "unreadable"}, _mtime(path) or 0.0
         keyed.append((started, run["name"], run))
     return [run for _, _, run in sorted(keyed, key=lambda item: item[:2])]
@@ -131,16 +133,16 @@ def _alive(pid):
 
 def _read_summary(path):
     try:
-        summary = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        summary = json.loads(files.read_bytes(path, limits.SUMMARY_BYTES))
+    except (NnfsError, ValueError, RecursionError):
         return None
     return summary if isinstance(summary, dict) else None
 
 
 def _read_config(path):
     try:
-        config = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, yaml.YAMLError):
+        config = safe_yaml.load(files.read_text(path, limits.CONFIG_BYTES))
+    except (NnfsError, ValueError):
         return {}
     return config if isinstance(config, dict) else {}
 

@@ -3,16 +3,19 @@ recorded, with the arrays of params.pkl (through the restricted unpickler), its 
 its data set (not loaded, but with the state fitted in training)."""
 
 import json
+import numbers
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from nnfs_cli import config as configs
+from nnfs_cli import files, limits
 from nnfs_cli.core.layers import ShapeError
 from nnfs_cli.core.model import Model
 from nnfs_cli.errors import ConfigError, NnfsError
 from nnfs_cli.runs import components, rundir, safe_pickle
+from nnfs_cli.validators import show
 
 
 @dataclass
@@ -65,25 +68,79 @@ def load_run(run_dir, best=False):
     if best and not params_path.exists():
         raise NnfsError(f"{params_path}: no such file; this run kept no best parameters "
                         "(drop --best to use params.pkl)")
-    summary = read_summary(run_dir / "summary.json")
+    summary_path = run_dir / "summary.json"
+    summary = read_summary(summary_path)
     data = components.dataset(config)
-    data.load_state_dict(summary.get("data_state") or {})
+    try:
+        data.load_state_dict(summary.get("data_state") or {})
+    except (TypeError, ValueError, KeyError, AttributeError) as error:
+        raise NnfsError(f"{summary_path}: data_state does not fit data set {data.name}: "
+                        f"{str(error)[:200]}") from None
     model = _build_model(config, data, summary, run_dir / "config.yaml")
+    _check_class_names(summary, model, summary_path)
     model.set_parameters(check_parameters(safe_pickle.load(params_path), model, params_path))
     return SavedRun(run_dir, params_path, config, model, data, summary)
 
 
 def read_summary(path):
-    """summary.json as a dict; {} when the run has none (params saved elsewhere, say)."""
-    try:
-        summary = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    """summary.json as a dict, the fields evaluate and predict use checked; {} when the run
+    has none (params saved elsewhere, say)."""
+    if not Path(path).exists():
         return {}
-    except (OSError, ValueError) as error:
-        raise NnfsError(f"{path}: not a readable JSON file: {error}") from None
+    summary = read_json(path)
     if not isinstance(summary, dict):
         raise NnfsError(f"{path}: expected a JSON object, got {type(summary).__name__}")
+    problem = _summary_problem(summary)
+    if problem:
+        raise NnfsError(f"{path}: {problem}")
     return summary
+
+
+def read_json(path, limit=limits.SUMMARY_BYTES):
+    """A JSON file (a regular file of at most `limit` bytes) as plain values."""
+    data = files.read_bytes(path, limit)
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise NnfsError(f"{path}: not a readable JSON file: nested too deeply") from None
+    except ValueError as error:   # bad JSON, bad UTF-8, an integer of 5,000 digits
+        raise NnfsError(f"{path}: not a readable JSON file: {str(error)[:200]}") from None
+
+
+def _summary_problem(summary):
+    """What is wrong with the fields of summary.json that evaluate and predict read."""
+    def number(value):
+        return value is None or (isinstance(value, numbers.Real) and not isinstance(value, bool))
+
+    names, shape = summary.get("class_names"), summary.get("input_shape")
+    if names is not None and not (isinstance(names, list)
+                                  and all(isinstance(name, str) for name in names)):
+        return f"class_names: expected a list of names, got {show(names)}"
+    if shape is not None and not (isinstance(shape, list) and 1 <= len(shape) <= 8 and all(
+            isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= 2**31 for n in shape)):
+        return f"input_shape: expected a list of positive integers, got {show(shape)}"
+    for key in ("data_state", "metric_state"):
+        if summary.get(key) is not None and not isinstance(summary[key], dict):
+            return f"{key}: expected a mapping, got {show(summary[key])}"
+    state = summary.get("metric_state") or {}
+    for key, value in [*state.items(), ("regression_precision",
+                                        summary.get("regression_precision"))]:
+        if not number(value):
+            return f"{key}: expected a number, got {show(value)}"
+    return None
+
+
+def _check_class_names(summary, model, path):
+    """class_names must name every class the model scores (predict and evaluate index it)."""
+    names = summary.get("class_names")
+    if names is None or model.loss.task != "classification":
+        return
+    width = model.shapes[-1][0] if len(model.shapes[-1]) == 1 else None
+    if model.loss.targets == "binary" and width == 1:
+        width = 2
+    if width is not None and len(names) != width:
+        raise NnfsError(f"{path}: class_names has {len(names)} name(s), but the model scores "
+                        f"{width} classes")
 
 
 def _read_config(path):
