@@ -5,4 +5,9 @@ Importing the package registers every component (layers, losses, optimizers, dat
 
 __version__ = "0.1.0"
 
+from nnfs_cli import limits  # noqa: E402
+
+# Before anything imports OpenCV, which reads its pixel limit once, when it loads.
+limits.configure_opencv()
+
 from nnfs_cli import core, data  # noqa: E402,F401

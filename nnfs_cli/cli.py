@@ -1,7 +1,12 @@
 """The `nnfs` command: a click group that turns errors into one line; the commands live in
 commands/, one module each."""
 
+import errno
+import os
+import signal
 import sys
+import threading
+import traceback
 
 import click
 
@@ -12,16 +17,20 @@ from nnfs_cli.commands.export import export
 from nnfs_cli.commands.predict import predict
 from nnfs_cli.commands.runs import runs
 from nnfs_cli.commands.train import train
-from nnfs_cli.errors import NnfsError
+from nnfs_cli.errors import NnfsError, Terminated
 from nnfs_cli.threads import DEFAULT_THREADS, blas_threads
+
+CLICK_EXITS = (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort)
 
 
 class Group(click.Group):
-    """Turns NnfsError into one line on stderr and its exit code, never a traceback."""
+    """Turns every failure into one line on stderr and an exit code, never a traceback:
+    NnfsError (its message, 1 or 2), Ctrl-C (130), SIGTERM (143), a full disk or a closed
+    standard output (1), and, last, anything unexpected as an internal error (1)."""
 
     def invoke(self, ctx):
         try:
-            with blas_threads(DEFAULT_THREADS):
+            with _sigterm_raises(), blas_threads(DEFAULT_THREADS):
                 return super().invoke(ctx)
         except NnfsError as error:
             for line in str(error).splitlines():
@@ -31,6 +40,80 @@ class Group(click.Group):
             # Caught here, or click turns it into "Aborted!" and exit 1 (a second Ctrl-C).
             click.echo("Interrupted.", err=True)
             ctx.exit(130)
+        except Terminated:
+            click.echo("Terminated.", err=True)
+            ctx.exit(143)
+        except CLICK_EXITS:
+            raise
+        except MemoryError:
+            click.echo("Error: out of memory; try a smaller batch size, model or data set",
+                       err=True)
+            ctx.exit(1)
+        except OSError as error:
+            if error.errno == errno.EPIPE:
+                raise   # click leaves quietly when a reader such as `head` went away
+            ctx.exit(_os_error(error))
+        except Exception as error:   # noqa: BLE001 - the last resort
+            ctx.exit(internal_error(error))
+
+
+def internal_error(error):
+    """A bug: one line asking for a report (and the traceback with NNFS_DEBUG=1); exit 1."""
+    if os.environ.get("NNFS_DEBUG"):
+        traceback.print_exc()
+    detail = " ".join(str(error).split())[:200]
+    click.echo(f"Error: internal error: {type(error).__name__}: {detail}; please report it "
+               "with the command you ran (NNFS_DEBUG=1 shows the traceback)", err=True)
+    return 1
+
+
+def _os_error(error):
+    if _stdout_broken():
+        return 1
+    where = f"{error.filename}: " if error.filename else ""
+    click.echo(f"Error: {where}{error.strerror or error}", err=True)
+    return 1
+
+
+def _stdout_broken():
+    """Flush stdout; if that fails (a full disk, /dev/full), say so once and point stdout
+    at /dev/null so that Python's own flush at exit stays quiet. True if it failed."""
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+        return False
+    except ValueError:   # closed
+        return False
+    except OSError as error:
+        if error.errno != errno.EPIPE:
+            click.echo(f"Error: cannot write to standard output: {error.strerror or error}",
+                       err=True)
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+        except (OSError, ValueError, AttributeError):
+            pass
+        return True
+
+
+class _sigterm_raises:
+    """SIGTERM raises Terminated for the command, so that `finally` blocks clean up (a
+    download's temporary folder, a run's lock) as they do for Ctrl-C."""
+
+    def __enter__(self):
+        self.previous = None
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGTERM, _terminate)
+
+    def __exit__(self, *exc):
+        if self.previous is not None:
+            signal.signal(signal.SIGTERM, self.previous)
+        return False
+
+
+def _terminate(signum, frame):
+    raise Terminated()
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -52,6 +135,15 @@ for command in (train, download_fashion_command, evaluate, predict, export, runs
 def main():
     try:
         cli(prog_name="nnfs")
+        code = 0
+    except SystemExit as done:
+        code = done.code
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
-        sys.exit(130)
+        code = 130
+    except Terminated:
+        click.echo("Terminated.", err=True)
+        code = 143
+    if _stdout_broken() and not code:
+        code = 1
+    sys.exit(code)

@@ -41,3 +41,7 @@ class BadUsage(NnfsError):
     """The caller's mistake in an option or a path given on the command line (exit code 2)."""
 
     exit_code = 2
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised like KeyboardInterrupt so that cleanup code runs (exit code 143)."""

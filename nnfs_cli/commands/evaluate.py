@@ -29,6 +29,7 @@ def evaluate(run_dir, split, batch_size, as_json, best):
 
     run = load_run(run_dir, best)
     report = evaluation.evaluate_run(run, split, batch_size)
-    written = evaluation.write_report(run, report, best)
+    # The scores first: a run directory we may not write to still gets them (then exit 1).
     click.echo(evaluation.to_json(report) if as_json else evaluation.format_text(report), nl=False)
+    written = evaluation.write_report(run, report, best)
     click.echo("wrote " + ", ".join(map(str, written)), err=True)

@@ -9,7 +9,7 @@ import numpy as np
 from nnfs_cli import validators
 from nnfs_cli.data.dataset import Dataset, InputPreprocessing, Splits, stratified_indices
 from nnfs_cli.data.image_files import ImageTree
-from nnfs_cli.errors import NnfsError
+from nnfs_cli.errors import ConfigError, NnfsError
 from nnfs_cli.registry import DATASETS
 
 FASHION_URL = "https://nnfs.io/datasets/fashion_mnist_images.zip"
@@ -160,6 +160,10 @@ class FashionMNIST(Dataset):
             x_val, y_val = x_test, y_test
         else:
             val = stratified_indices(y_train, self.validation_split, rng)
+            if len(val) in (0, len(y_train)):
+                side = "validation" if len(val) == 0 else "training"
+                raise ConfigError([f"data.validation_split: {self.validation_split:g} of "
+                                   f"{len(y_train):,} training images leaves no {side} images"])
             keep = np.ones(len(y_train), dtype=bool)
             keep[val] = False
             x_val, y_val = x_train[val], y_train[val]
