@@ -68,16 +68,19 @@ def internal_error(error):
 
 
 def _os_error(error):
-    if _stdout_broken():
-        return 1
-    where = f"{error.filename}: " if error.filename else ""
-    click.echo(f"Error: {where}{error.strerror or error}", err=True)
+    """An OSError that no part of nnfs turned into a message: stdout failing (a full disk,
+    /dev/full) when click.echo wrote to it, else the file and the reason."""
+    if error.filename is None and any(frame.name == "echo" and "click" in frame.filename
+                                      for frame in traceback.extract_tb(error.__traceback__)):
+        _stdout_failed(error)
+    else:
+        where = f"{error.filename}: " if error.filename else ""
+        _say(f"Error: {where}{error.strerror or error}")
     return 1
 
 
 def _stdout_broken():
-    """Flush stdout; if that fails (a full disk, /dev/full), say so once and point stdout
-    at /dev/null so that Python's own flush at exit stays quiet. True if it failed."""
+    """Flush stdout at the end; True (having said so) if that fails."""
     try:
         if sys.stdout is not None:
             sys.stdout.flush()
@@ -85,16 +88,28 @@ def _stdout_broken():
     except ValueError:   # closed
         return False
     except OSError as error:
-        if error.errno != errno.EPIPE:
-            click.echo(f"Error: cannot write to standard output: {error.strerror or error}",
-                       err=True)
-        try:
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            os.close(devnull)
-        except (OSError, ValueError, AttributeError):
-            pass
+        _stdout_failed(error)
         return True
+
+
+def _stdout_failed(error):
+    """Say once that stdout failed, then point it at /dev/null so that Python's own flush
+    at exit stays quiet."""
+    if error.errno != errno.EPIPE:
+        _say(f"Error: cannot write to standard output: {error.strerror or error}")
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _say(line):
+    try:
+        click.echo(line, err=True)
+    except OSError:   # stderr is gone too: nothing left to tell
+        pass
 
 
 class _sigterm_raises:

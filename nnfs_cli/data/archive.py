@@ -78,7 +78,7 @@ def _plan(infos, source):
     total, limit = sum(info.file_size for info, *_ in plan), limits.get("extract_bytes")
     if total > limit:
         raise NnfsError(f"{source} would extract {total:,} bytes, more than the limit of "
-                        f"{limit:,} {limits.hint('extract_bytes')}")
+                        f"{limit:,} bytes {limits.hint('extract_bytes')}")
     for split in SPLITS:
         if not seen[split]:
             raise NnfsError(f"{source} has no {split}/ images; {EXPECTED}")

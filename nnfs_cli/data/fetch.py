@@ -48,7 +48,7 @@ def fetch(url, target, reporter, sha256=None):
     source, total = _open(url, stall)
     if total is not None and total > cap:
         source.close()
-        raise NnfsError(f"{url} is {total:,} bytes, more than the limit of {cap:,} "
+        raise NnfsError(f"{url} is {total:,} bytes, more than the limit of {cap:,} bytes "
                         f"{limits.hint('download_bytes')}")
     digest = hashlib.sha256()
     done = 0

@@ -3,6 +3,7 @@ recorded, with the arrays of params.pkl (through the restricted unpickler), its 
 its data set (not loaded, but with the state fitted in training)."""
 
 import json
+import math
 import numbers
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,7 +77,7 @@ def load_run(run_dir, best=False):
     except (TypeError, ValueError, KeyError, AttributeError) as error:
         raise NnfsError(f"{summary_path}: data_state does not fit data set {data.name}: "
                         f"{str(error)[:200]}") from None
-    model = _build_model(config, data, summary, run_dir / "config.yaml")
+    model = _build_model(config, data, summary, run_dir / "config.yaml", summary_path)
     _check_class_names(summary, model, summary_path)
     model.set_parameters(check_parameters(safe_pickle.load(params_path), model, params_path))
     return SavedRun(run_dir, params_path, config, model, data, summary)
@@ -151,17 +152,22 @@ def _read_config(path):
         raise NnfsError(str(error)) from None
 
 
-def _build_model(config, data, summary, config_path):
+def _build_model(config, data, summary, config_path, summary_path):
     """The config's model for the input shape the run recorded (runs from before it was
     recorded fed the data set's own shape)."""
     model = components.unbuilt_model(config)
     recorded = summary.get("input_shape")
+    if recorded is None:
+        shape, source = data.shape_for(model.layers), config_path
+    else:
+        shape, source = tuple(recorded), f"{summary_path}: input_shape {recorded}"
+        if data.input_shape is not None and math.prod(shape) != math.prod(data.input_shape):
+            raise NnfsError(f"{source} does not fit data set {data.name}, whose samples have "
+                            f"shape {tuple(data.input_shape)}")
     try:
-        shape = (tuple(int(n) for n in recorded) if isinstance(recorded, list)
-                 else data.shape_for(model.layers))
         model.build(shape, np.random.default_rng(0))
     except (ShapeError, TypeError, ValueError) as error:
-        raise NnfsError(f"{config_path}: {error}") from None
+        raise NnfsError(f"{source}: {error}") from None
     return model
 
 
