@@ -5,6 +5,7 @@ import json
 import pickle
 import shutil
 import textwrap
+import zipfile
 
 import numpy as np
 import pytest
@@ -345,3 +346,46 @@ def test_runs_lists_every_other_run_past_a_broken_one(spiral, tmp_path):
     assert {name: listed[name]["status"] for name in ("b-fifo", "c-zero", "d-bomb")} == {
         "b-fifo": "unreadable", "c-zero": "unreadable", "d-bomb": "unreadable"}
     assert listed["e-deep"]["status"] == "finished" and listed["e-deep"]["data"] == "spiral"
+
+
+def test_seed_option_beyond_what_numpy_takes(spiral_config, tmp_path):
+    result = nnfs("train", spiral_config, "--seed", 4294967296, "-q", cwd=tmp_path)
+    assert_one_line(result, 2, "seed: expected an integer from 0 to 4,294,967,295")
+
+
+def test_npz_members_are_checked_before_loading(tmp_path):
+    from nnfs_cli.data.npy import Npz, load_npy
+    from nnfs_cli.errors import NnfsError
+
+    path = tmp_path / "cache.npz"
+    np.savez(path, key=np.array("k"), x_train=np.zeros((2, 3), np.uint8))
+    with Npz(path) as archive:
+        assert archive.read("x_train").shape == (2, 3)
+        assert sorted(archive.names()) == ["key", "x_train"]
+    with zipfile.ZipFile(path, "w") as zf:   # a member whose header claims 10**13 rows
+        zf.writestr("x_train.npy", npy_claiming((10**13, 2)))
+    with Npz(path) as archive, pytest.raises(NnfsError, match=r"x_train\]: its header claims"):
+        archive.read("x_train")
+    with pytest.raises(NnfsError, match="is a character device"):
+        load_npy(link_to_zero(tmp_path / "zero.npy"))
+
+
+def test_a_bad_image_cache_is_decoded_again(tmp_path):
+    import cv2
+
+    from nnfs_cli.data.image_files import CACHE, ImageTree
+    root = tmp_path / "images"
+    for label in ("a", "b"):
+        (root / "train" / label).mkdir(parents=True)
+        cv2.imwrite(str(root / "train" / label / "0.png"), np.full((4, 4), 7, np.uint8))
+    tree = ImageTree(root, ["train"], ["a", "b"], (4, 4))
+    x, y = tree.load()["train"]
+    assert x.shape == (2, 4, 4) and list(y) == [0, 1]
+    with zipfile.ZipFile(root / CACHE) as zf:
+        members = {name: zf.read(name) for name in zf.namelist()}
+    members["x_train.npy"] = npy_claiming((10**13, 2))   # a claim of 160 TB
+    with zipfile.ZipFile(root / CACHE, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    x, y = tree.load()["train"]
+    assert x.shape == (2, 4, 4) and int(x.sum()) == 2 * 16 * 7
