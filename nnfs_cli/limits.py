@@ -28,6 +28,7 @@ _ADJUSTABLE = {
     "samples": ("NNFS_MAX_SAMPLES", 10_000_000, "samples of a generated data set split"),
     "image_pixels": ("NNFS_MAX_IMAGE_PIXELS", 50_000_000, "pixels of a picture"),
     "rows_bytes": ("NNFS_MAX_ROWS_BYTES", 256 * MiB, "bytes of a .npy or .csv file of rows"),
+    "rows": ("NNFS_MAX_ROWS", 100_000, "rows of features in one file for predict"),
     "download_bytes": ("NNFS_MAX_DOWNLOAD_BYTES", 256 * MiB, "bytes of a download"),
     "extract_bytes": ("NNFS_MAX_EXTRACT_BYTES", 256 * MiB,
                       "bytes extracted from an archive"),

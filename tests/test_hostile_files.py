@@ -389,3 +389,34 @@ def test_a_bad_image_cache_is_decoded_again(tmp_path):
             zf.writestr(name, data)
     x, y = tree.load()["train"]
     assert x.shape == (2, 4, 4) and int(x.sum()) == 2 * 16 * 7
+
+
+def strict_json(text):
+    """json.loads that refuses NaN and Infinity, which are not JSON."""
+    def refuse(constant):
+        raise ValueError(f"{constant} is not JSON")
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_predict_json_is_always_valid_json(spiral_copy, tmp_path):
+    with open(spiral_copy / "params.pkl", "rb") as f:
+        params = pickle.load(f)
+    params[0][0][:] = 3e38   # finite weights whose outputs overflow to inf, then NaN
+    (spiral_copy / "params.pkl").write_bytes(pickle.dumps(params))
+    rows = tmp_path / "rows.csv"
+    rows.write_text("1,1\n0,0\n")
+    result = nnfs("predict", rows, "--run", spiral_copy, "--json")
+    assert result.returncode == 0, result.stderr
+    first, second = strict_json(result.stdout)
+    assert first["confidence"] is None and second["confidence"] is not None
+    result = nnfs("predict", rows, "--run", spiral_copy, env={"NNFS_MAX_ROWS": "1"})
+    assert_one_line(result, 1, f"{rows}: 2 rows, more than the limit of 1 (set NNFS_MAX_ROWS")
+
+
+def test_parameters_that_are_not_finite_are_refused(spiral_copy):
+    with open(spiral_copy / "params.pkl", "rb") as f:
+        params = pickle.load(f)
+    params[0][0][0, 0] = np.nan
+    (spiral_copy / "params.pkl").write_bytes(pickle.dumps(params))
+    assert_one_line(nnfs("evaluate", spiral_copy), 1,
+                    "params.pkl: model[0] dense weights hold NaN or infinite values")

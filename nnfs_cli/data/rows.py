@@ -14,7 +14,8 @@ ROW_SUFFIXES = (".npy", ".csv")
 def read_rows(path, n_inputs):
     """Feature rows from .npy (a 1-D array is one row, or one column for a 1-input model)
     or .csv (comma-separated, an optional header line), checked against `n_inputs`: only
-    regular files of at most NNFS_MAX_ROWS_BYTES, and only finite numbers."""
+    regular files of at most NNFS_MAX_ROWS_BYTES and NNFS_MAX_ROWS rows, and only finite
+    numbers."""
     limit = limits.get("rows_bytes")
     if path.suffix.lower() == ".npy":
         x = load_npy(path, limit, "rows_bytes")
@@ -26,6 +27,9 @@ def read_rows(path, n_inputs):
         x = x.reshape(-1, 1) if n_inputs == 1 else x.reshape(1, -1)
     if x.ndim != 2 or len(x) == 0:
         raise NnfsError(f"{path}: expected rows of features, got an array of shape {x.shape}")
+    if len(x) > limits.get("rows"):
+        raise NnfsError(f"{path}: {len(x):,} rows, more than the limit of "
+                        f"{limits.get('rows'):,} {limits.hint('rows')}")
     if x.shape[1] != n_inputs:
         raise NnfsError(f"{path}: rows have {x.shape[1]} value(s), but the model takes "
                         f"{n_inputs} input(s)")

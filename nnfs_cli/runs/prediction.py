@@ -2,6 +2,7 @@
 (image data sets) and rows of features in .npy and .csv files."""
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -135,8 +136,19 @@ def _classified(name, scores, class_names, k):
 def render(results, as_json=False):
     """What predict prints: a JSON list, or one line per result."""
     if as_json:
-        return json.dumps(results, indent=2) + "\n"
+        # Inputs are finite, but an output can still overflow: null, never invalid JSON.
+        return json.dumps(_finite(results), indent=2, allow_nan=False) + "\n"
     return "".join(format_result(result) + "\n" for result in results)
+
+
+def _finite(value):
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_finite(item) for item in value]
+    return value
 
 
 def format_result(result):

@@ -26,7 +26,7 @@ except ImportError:   # Windows
 METRIC_COLUMNS = ("epoch", "loss", "data_loss", "reg_loss", "accuracy",
                   "val_loss", "val_accuracy", "lr", "seconds")
 LOCK = ".lock"
-NAME_CHARS = 100   # of the config's name in a default run name: a name may not pass 255 bytes
+NAME_CHARS = 100   # bytes of the config's name in a default run name (a name has 255 at most)
 
 
 @contextlib.contextmanager
@@ -86,7 +86,8 @@ def _make(path):
 
 
 def _make_default(stem, root):
-    base = f"{stem[:NAME_CHARS]}-{time.strftime('%Y%m%d-%H%M%S')}"
+    stem = os.fsdecode(os.fsencode(stem)[:NAME_CHARS])   # bytes: names are limited in bytes
+    base = f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}"
     try:
         Path(root).mkdir(parents=True, exist_ok=True)
         for suffix in range(1, 1000):

@@ -199,7 +199,10 @@ def check_parameters(parameters, model, path):
             if array.shape != wanted and _squeezed(array.shape) != _squeezed(wanted):
                 raise NnfsError(f"{path}: {where} {name} have shape {array.shape}, but "
                                 f"config.yaml needs {wanted}")
-            converted.append(array.astype(np.float32).reshape(wanted))
+            array = array.astype(np.float32).reshape(wanted)
+            if not np.isfinite(array).all():
+                raise NnfsError(f"{path}: {where} {name} hold NaN or infinite values")
+            converted.append(array)
         checked.append(tuple(converted))
     return checked
 
