@@ -16,7 +16,7 @@ import numpy as np
 NNFS = str(Path(sys.executable).with_name("nnfs")) if Path(sys.executable).with_name(
     "nnfs").exists() else shutil.which("nnfs")
 MEMORY = 1536 << 20   # far below what any of the hostile inputs cost unchecked
-TIMEOUT = 60
+TIMEOUT = 180   # generous: 2 cores shared by many; a hang still fails
 
 
 def nnfs(*args, cwd=None, env=None, memory=MEMORY, file_size=None, timeout=TIMEOUT,

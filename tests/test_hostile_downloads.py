@@ -30,7 +30,7 @@ class Hostile(BaseHTTPRequestHandler):
             self.end_headers()
             chunk, pause = {"/endless": (b"\0" * 65536, 0), "/trickle": (b"\0", 0.2),
                             "/steady": (b"\0" * 2048, 0.1)}[self.path]
-            stop = time.monotonic() + 30
+            stop = time.monotonic() + 120
             while time.monotonic() < stop:
                 self.wfile.write(chunk)
                 self.wfile.flush()
@@ -62,8 +62,8 @@ def assert_clean(dest):
     ("/endless", {"NNFS_MAX_DOWNLOAD_BYTES": str(4 << 20)},
      ["passed the limit of 4,194,304 bytes (set NNFS_MAX_DOWNLOAD_BYTES to allow more)"]),
     ("/huge", {}, ["is 10,737,418,240 bytes, more than the limit of 268,435,456 bytes"]),
-    ("/trickle", {"NNFS_STALL_SECONDS": "1"},
-     ["stalled: ", " bytes in the last 1 s (set NNFS_STALL_SECONDS to allow more)"]),
+    ("/trickle", {"NNFS_STALL_SECONDS": "3"},
+     ["stalled: ", " bytes in the last 3 s (set NNFS_STALL_SECONDS to allow more)"]),
     ("/steady", {"NNFS_DOWNLOAD_SECONDS": "1"},
      ["took more than 1 s (set NNFS_DOWNLOAD_SECONDS to allow more)"]),
 ])
@@ -71,9 +71,9 @@ def test_hostile_servers_are_given_up_on(hostile_server, tmp_path, path, env, fr
     dest = tmp_path / "datasets"
     began = time.monotonic()
     result = nnfs("download-fashion", "--url", hostile_server + path, "--dest", dest, "-q",
-                  env=env, timeout=30)
+                  env=env, timeout=150)
     assert_one_line(result, 1, f"{hostile_server}{path}", *fragments)
-    assert time.monotonic() - began < 15
+    assert time.monotonic() - began < 60   # long before the server would stop (120 s)
     assert_clean(dest)
 
 
@@ -116,12 +116,12 @@ def test_sigterm_during_a_download_cleans_up_like_ctrl_c(hostile_server, tmp_pat
     dest = tmp_path / "datasets"
     process = start("download-fashion", "--url", hostile_server + "/steady", "--dest", dest,
                     "-q")
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90
     while not list(dest.glob(".fashion_mnist_images.*.tmp/*.part")):
         assert time.monotonic() < deadline and process.poll() is None, process.stderr.read()
         time.sleep(0.05)
     process.send_signal(signal.SIGTERM)
-    _, stderr = process.communicate(timeout=30)
+    _, stderr = process.communicate(timeout=90)
     assert process.returncode == 143, stderr
     assert stderr == "Terminated.\n"
     assert_clean(dest)
