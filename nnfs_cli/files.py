@@ -70,7 +70,18 @@ def read_bytes(path, limit=None, limit_name=None):
     """The bytes of the regular file `path`, refusing more than `limit` (even if it grows)."""
     with open_regular(path, limit, limit_name) as f:
         try:
-            data = f.read() if limit is None else f.read(limit + 1)
+            if limit is None:
+                data = f.read()
+            else:
+                # read(n) allocates n bytes first: ask for what the file holds, plus one
+                # to notice a file that grew since it was measured.
+                size = os.fstat(f.fileno()).st_size
+                data = f.read(size + 1)
+                while size < len(data) <= limit:
+                    more = f.read(1 << 16)
+                    if not more:
+                        break
+                    data += more
         except OSError as error:
             raise UnreadableFile(path, f"cannot read: {error.strerror or error}") from None
     if limit is not None and len(data) > limit:
