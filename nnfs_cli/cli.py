@@ -136,6 +136,10 @@ def _terminate(signum, frame):
 def cli():
     """Train the neural networks of "Neural Networks from Scratch in Python" from YAML configs.
 
+    Input is bounded (model size, pictures, downloads...: the README's Limits table; raise a
+    limit with its NNFS_MAX_... variable). NNFS_DEBUG=1 shows the traceback of an internal
+    error.
+
     \b
     Example:
       nnfs download-fashion
