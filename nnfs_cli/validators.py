@@ -41,6 +41,13 @@ def _integer(value, what):
     return value
 
 
+def number(value):
+    """A finite number: integers stay integers, numeric strings (`5e-4`) become floats."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return _finite_float(value)
+
+
 def positive_int(value):
     value = _integer(value, "a positive integer")
     if value < 1:

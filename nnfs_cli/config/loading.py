@@ -43,17 +43,18 @@ def decode(data, source):
                            "save the file as UTF-8"], source) from None
 
 
-def parse_yaml(text, source):
+def parse_yaml(text, source, keys=TOP_LEVEL):
     """YAML text -> dict; too large, too deep or aliased too much, duplicate or non-scalar
-    keys and tags other than plain values are errors."""
+    keys and tags other than plain values are errors. `keys` are the top-level keys an error
+    message suggests."""
     try:
         raw = safe_yaml.load(text)
     except safe_yaml.YamlProblem as error:
         raise ConfigError(str(error).splitlines(), source) from None
     if raw is None:
         raise ConfigError(["the file is empty; expected a mapping with keys "
-                           + ", ".join(TOP_LEVEL)], source)
+                           + ", ".join(keys)], source)
     if not isinstance(raw, dict):
-        raise ConfigError([f"expected a mapping with keys {', '.join(TOP_LEVEL)}, "
+        raise ConfigError([f"expected a mapping with keys {', '.join(keys)}, "
                            f"got {type(raw).__name__}"], source)
     return raw

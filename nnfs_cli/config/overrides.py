@@ -27,7 +27,7 @@ def apply_overrides(raw, overrides, source):
             continue
         try:
             # The value is YAML like the file, so it is bounded the same way.
-            _set_path(raw, key.strip(), safe_yaml.load(value) if value.strip() else None)
+            set_path(raw, key.strip(), safe_yaml.load(value) if value.strip() else None)
         except ValueError as error:
             problems.append(f"--set {key.strip()}: {str(error).splitlines()[0]}")
     if problems:
@@ -45,7 +45,9 @@ def _split_key(key):
     return steps
 
 
-def _set_path(raw, key, value):
+def set_path(raw, key, value):
+    """Set the `--set` key path `key` (`model[0].units`) in the raw config `raw` to `value`;
+    ValueError when the path cannot be followed."""
     steps = _split_key(key)
     node = raw
     for position, step in enumerate(steps[:-1]):

@@ -59,6 +59,8 @@ class Dataset:
                   whose first shaped layer takes images is fed this layout instead
     predict_inputs   what `nnfs predict` accepts: "rows" (.npy and .csv feature rows), "images"
     classes, class_names, target_width   what the outputs mean
+    test_split    True when `load` returns a test split (summary.json gets test_loss and
+                  test_accuracy)
     """
 
     task = "classification"
@@ -69,6 +71,7 @@ class Dataset:
     classes = None
     class_names = None
     target_width = None
+    test_split = False
 
     @property
     def known_before_loading(self):

@@ -119,6 +119,7 @@ class FashionMNIST(Dataset):
     input_shape = (SIZE * SIZE,)
     image_shape = (1, SIZE, SIZE)
     predict_inputs = ("images", "rows")
+    test_split = True
     constraints = {
         "path": validators.text,
         "validation_split": validators.open_fraction,

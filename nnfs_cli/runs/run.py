@@ -14,7 +14,7 @@ from nnfs_cli.errors import BadUsage, NnfsError
 from nnfs_cli.reporter import count, model_summary
 from nnfs_cli.runs import checkpoint, components, rundir
 from nnfs_cli.runs.signals import EXIT_CODES, deferred, graceful_stop
-from nnfs_cli.runs.training import Diverged, Stopped, Trainer, evaluate
+from nnfs_cli.runs.training import Diverged, Pruned, Stopped, Trainer, evaluate
 
 
 class Interrupted(NnfsError):
@@ -23,9 +23,11 @@ class Interrupted(NnfsError):
     prefix = ""
 
 
-def train(config, run_dir, reporter, download=True, source=None):
+def train(config, run_dir, reporter, download=True, source=None, on_epoch_end=None):
     """Train a new run into the new directory `run_dir` (None: a default name after the
-    config file `source`), made once the data has loaded and the model is built."""
+    config file `source`), made once the data has loaded and the model is built.
+    `on_epoch_end(trainer, row)` is called after each epoch and may raise Pruned (the run
+    then ends with status pruned)."""
     rundir.check_new(run_dir)   # before the data loads: a taken name is the caller's mistake
     data, splits = _load_data(config, reporter, download)
     rngs = components.rngs(config["seed"])
@@ -34,10 +36,11 @@ def train(config, run_dir, reporter, download=True, source=None):
     stem = Path(source).stem if source else "run"
     with rundir.claim(run_dir, stem) as run_dir:
         rundir.write_config(run_dir, config)
-        return Run(config, run_dir, data, splits, model, rngs, reporter).train()
+        return Run(config, run_dir, data, splits, model, rngs, reporter,
+                   on_epoch_end=on_epoch_end).train()
 
 
-def resume(run_dir, reporter, epochs=None, download=True):
+def resume(run_dir, reporter, epochs=None, download=True, on_epoch_end=None):
     """Continue the run in `run_dir` from its checkpoint, to `epochs` if given. Holds the
     run's lock throughout, and checks the checkpoint against the run before writing."""
     run_dir = rundir.existing(run_dir)
@@ -63,7 +66,7 @@ def resume(run_dir, reporter, epochs=None, download=True):
         state = checkpoint.fitted(state, run_dir / "checkpoint.pkl", config, model, steps)
         if state["trainer"]["stopped_early"] and epochs:
             state["trainer"]["stopped_early"] = False
-        run = Run(config, run_dir, data, splits, model, rngs, reporter, state)
+        run = Run(config, run_dir, data, splits, model, rngs, reporter, state, on_epoch_end)
         rundir.write_config(run_dir, config)
         reporter.lines[:0] = rundir.read_log(run_dir)
         return run.train()
@@ -89,11 +92,13 @@ def blas_info():
 class Run:
     """One run directory and the trainer that fills it."""
 
-    def __init__(self, config, run_dir, data, splits, model, rngs, reporter, state=None):
+    def __init__(self, config, run_dir, data, splits, model, rngs, reporter, state=None,
+                 on_epoch_end=None):
         """`model` was built with `rngs` = (model generator, shuffle generator); dropout keeps
         drawing from the first."""
         self.config, self.run_dir, self.data = config, Path(run_dir), data
         self.reporter = reporter
+        self.on_epoch_end = on_epoch_end
         model_rng, shuffle_rng = rngs
         self.model = model
         if model.input_shape != tuple(data.input_shape):
@@ -138,6 +143,10 @@ class Run:
             self.reporter.lines.append(message)   # for train.log; the CLI prints it
             self.save("interrupted")
             raise Interrupted(message, exit_code=EXIT_CODES[stop.signum]) from None
+        except Pruned:
+            self.reporter.line(f"pruned after epoch {len(trainer.history)}")
+            summary = self.save("pruned")
+            return summary, [f"pruned after {summary['epochs']} epochs in {summary['seconds']:.1f}s"]
         except Diverged as error:
             self.model.set_parameters(trainer.good_params)
             self.reporter.lines.append(f"diverged: {error}")   # for train.log; the CLI prints it
@@ -158,6 +167,8 @@ class Run:
     def _epoch_done(self, trainer, row):
         if trainer.improved:
             self.best_params = self.model.copy_parameters()
+        if self.on_epoch_end is not None:
+            self.on_epoch_end(trainer, row)
         if len(trainer.history) == self.config["training"]["epochs"] or trainer.stopped_early:
             return   # the final save follows
         # Ten thousand tiny full-batch epochs must not mean ten thousand writes.

@@ -10,14 +10,21 @@ EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
 @contextlib.contextmanager
 def graceful_stop():
-    """Yield a function that returns the first signal received (or None)."""
-    received = []
+    """Yield a function that returns the first signal received (or None).
+
+    Nested inside another graceful_stop (a sweep around a trial's training) it shares the
+    signals received so far: a Ctrl-C while a trial loads its data stops its training at once.
+    """
+    received = getattr(signal.getsignal(signal.SIGINT), "received", None)
+    if received is None:
+        received = []
 
     def handle(signum, frame):
         if received and signum == signal.SIGINT:
             raise KeyboardInterrupt   # the second Ctrl-C: stop now
         received.append(signum)
 
+    handle.received = received
     previous = {signum: signal.signal(signum, handle) for signum in EXIT_CODES}
     try:
         yield lambda: received[0] if received else None

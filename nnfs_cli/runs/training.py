@@ -15,6 +15,10 @@ class Diverged(NnfsError):
     """The loss or a parameter became NaN or infinite."""
 
 
+class Pruned(Exception):
+    """An `on_epoch_end` hook ended training early: a sweep's pruner found the run unpromising."""
+
+
 class Stopped(Exception):
     """Training stopped on request (a signal) after finishing a batch."""
 
@@ -27,7 +31,7 @@ class Trainer:
     """Trains `model` with `optimizer` on prepared (x, y) arrays.
 
     `should_stop()` is asked after every batch (a signal number, or None to go on);
-    `on_epoch_end(trainer, row)` runs after each epoch's validation.
+    `on_epoch_end(trainer, row)` runs after each epoch's validation; it may raise Pruned.
     """
 
     def __init__(self, model, optimizer, metric, options, shuffle_rng, model_rng, reporter,

@@ -1,0 +1,211 @@
+"""A sweep's Optuna study: its storage (a journal file in the sweep folder, or a database that
+many machines share), samplers, pruner, and the claiming of trial numbers.
+
+Every trial number below `trials` is run exactly once, wherever: a worker asks Optuna for a
+trial (a waiting one first, else a new number, both claimed atomically by the storage) and
+gives it back as WAITING when its number is `trials` or more, then stops. Interrupted trials
+are given back too, and the next run resumes them from their checkpoints under their own numbers.
+"""
+
+import contextlib
+import importlib
+import re
+import time
+import warnings
+
+import numpy as np
+import optuna
+import sqlalchemy.exc
+from optuna.storages.journal import JournalFileBackend
+from optuna.trial import TrialState
+
+from nnfs_cli.errors import NnfsError
+
+JOURNAL = "journal.log"
+_PASSWORD = re.compile(r"(://[^:/@]*:)[^@]*@")
+
+
+def masked(url):
+    """`url` without its password, for messages."""
+    return _PASSWORD.sub(r"\1***@", url)
+
+
+@contextlib.contextmanager
+def quiet_optuna():
+    """Optuna's per-trial log lines and experimental-feature warnings would drown ours."""
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        yield
+
+
+def open_storage(url, folder):
+    """The journal file in `folder` when `url` is None, else the database at `url`."""
+    if url is None:
+        folder.mkdir(parents=True, exist_ok=True)
+        return optuna.storages.JournalStorage(JournalFileBackend(str(folder / JOURNAL)))
+    if "://" not in url:
+        raise NnfsError(f"--storage {masked(url)}: expected a database URL such as "
+                        "postgresql://user:password@host/database", exit_code=2)
+    return _database(url)
+
+
+def with_driver(url):
+    """`url` naming the PostgreSQL driver that is installed (psycopg, else psycopg2) when it
+    names none: SQLAlchemy's default for a bare postgresql:// differs between versions."""
+    scheme, _, rest = url.partition("://")
+    if scheme not in ("postgresql", "postgres"):
+        return url
+    for module in ("psycopg", "psycopg2"):
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            continue
+        return f"postgresql+{module}://{rest}"
+    raise NnfsError(f"--storage {masked(url)}: no PostgreSQL driver is installed; install one "
+                    "with: pip install 'nnfs-cli[postgres]'")
+
+
+def _database(url):
+    for attempt in range(5):
+        try:
+            return optuna.storages.RDBStorage(with_driver(url),
+                                              engine_kwargs={"pool_pre_ping": True})
+        except ImportError as error:
+            raise NnfsError(f"--storage {masked(url)}: {_missing_driver(error)}") from None
+        except sqlalchemy.exc.ArgumentError as error:
+            raise NnfsError(f"--storage {masked(url)}: {error}", exit_code=2) from None
+        except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.ProgrammingError):
+            # Two processes creating Optuna's tables at the same moment: the loser retries.
+            time.sleep(0.2 * (attempt + 1))
+        except sqlalchemy.exc.SQLAlchemyError as error:
+            first = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+            raise NnfsError(f"cannot open the study database {masked(url)}: {first}") from None
+    raise NnfsError(f"cannot set up the study database {masked(url)}")
+
+
+def _missing_driver(error):
+    name = getattr(error.__cause__, "name", None)   # Optuna wraps the driver's ImportError
+    if name is None:
+        return "its database driver is not installed"
+    if name.startswith("psycopg"):
+        return (f"the PostgreSQL driver {name} is not installed; install it with: "
+                "pip install 'nnfs-cli[postgres]'")
+    return f"the database driver {name} is not installed; install it with: pip install {name}"
+
+
+def open_study(storage, name, sweep, create=True):
+    """The study `name` in `storage`, made with the sweep's direction if `create` and it does
+    not exist yet; NnfsError if it does not exist or optimises the other way."""
+    sampler, pruner = make_sampler(sweep), make_pruner(sweep)
+    try:
+        study = optuna.load_study(study_name=name, storage=storage, sampler=sampler,
+                                  pruner=pruner)
+    except KeyError:
+        if not create:
+            raise NnfsError(f"no sweep {name!r} in its storage yet; run nnfs sweep "
+                            f"{sweep.path} first") from None
+        try:
+            study = optuna.create_study(study_name=name, storage=storage, sampler=sampler,
+                                        pruner=pruner, direction=sweep.goal)
+            study.set_user_attr("metric", sweep.metric)
+        except optuna.exceptions.DuplicatedStudyError:   # another machine made it first
+            study = optuna.load_study(study_name=name, storage=storage, sampler=sampler,
+                                      pruner=pruner)
+    direction = study.direction.name.lower()
+    metric = study.user_attrs.get("metric", sweep.metric)
+    if (metric, direction) != (sweep.metric, sweep.goal):
+        raise NnfsError(f"sweep {name!r} already exists and {direction}s {metric}, but "
+                        f"{sweep.path} asks to {sweep.goal} {sweep.metric}; choose another "
+                        "--name", exit_code=2)
+    return study
+
+
+def make_pruner(sweep):
+    if sweep.pruner["name"] == "none":
+        return optuna.pruners.NopPruner()
+    # Steps are epoch numbers from 1, and Optuna may prune from step n_warmup_steps on.
+    return optuna.pruners.MedianPruner(n_startup_trials=sweep.pruner["startup_trials"],
+                                       n_warmup_steps=sweep.pruner["warmup_epochs"] + 1)
+
+
+def make_sampler(sweep):
+    if sweep.method == "grid":
+        return GridByNumber(sweep.grid_points(), sweep.seed)
+    if sweep.method == "random":
+        return PerTrialSeed(lambda seed: optuna.samplers.RandomSampler(seed=seed), sweep.seed)
+    # The constant liar keeps parallel workers from proposing the same point at once.
+    return PerTrialSeed(lambda seed: optuna.samplers.TPESampler(seed=seed, constant_liar=True),
+                        sweep.seed)
+
+
+class PerTrialSeed(optuna.samplers.BaseSampler):
+    """Samples trial N with a sampler seeded from (seed, N): the same sweep draws the same
+    first points, and workers on many machines, all given one seed, still draw different ones."""
+
+    def __init__(self, make, seed):
+        self._make, self._seed = make, seed
+        self._inner = make(seed)
+
+    def before_trial(self, study, trial):
+        trial_seed = np.random.SeedSequence([self._seed, trial.number]).generate_state(1)[0]
+        self._inner = self._make(int(trial_seed))
+        self._inner.before_trial(study, trial)
+
+    def infer_relative_search_space(self, study, trial):
+        return self._inner.infer_relative_search_space(study, trial)
+
+    def sample_relative(self, study, trial, search_space):
+        return self._inner.sample_relative(study, trial, search_space)
+
+    def sample_independent(self, study, trial, name, distribution):
+        return self._inner.sample_independent(study, trial, name, distribution)
+
+    def after_trial(self, study, trial, state, values):
+        self._inner.after_trial(study, trial, state, values)
+
+
+class GridByNumber(optuna.samplers.BaseSampler):
+    """Grid search where trial N takes the N-th point of the grid in a seeded order: no point
+    is run twice, however many workers and machines share the study."""
+
+    def __init__(self, points, seed):
+        self._points = points
+        self._order = np.random.default_rng(seed).permutation(len(points))
+
+    def infer_relative_search_space(self, study, trial):
+        return {}
+
+    def sample_relative(self, study, trial, search_space):
+        return {}
+
+    def sample_independent(self, study, trial, name, distribution):
+        return self._points[self._order[trial.number % len(self._points)]][name]
+
+
+def claim(storage, study, trials):
+    """The next trial to run (a waiting one first, else a new number), or None when every
+    number below `trials` is taken."""
+    trial = study.ask()
+    if trial.number < trials:
+        return trial
+    give_back(storage, study, trial.number)
+    return None
+
+
+def give_back(storage, study, number, interrupted=False):
+    """Make trial `number` WAITING again, for the next run (resumed from its checkpoint when
+    `interrupted`)."""
+    study_id = storage.get_study_id_from_name(study.study_name)
+    trial_id = storage.get_trial_id_from_study_id_trial_number(study_id, number)
+    storage.set_trial_user_attr(trial_id, "interrupted", interrupted)
+    storage.set_trial_state_values(trial_id, TrialState.WAITING)
+
+
+def remaining(study, trials):
+    """(how many trial numbers below `trials` are waiting or not made yet, how many of
+    those were interrupted and resume)."""
+    below = [trial for trial in study.get_trials(deepcopy=False) if trial.number < trials]
+    waiting = [trial for trial in below if trial.state == TrialState.WAITING]
+    resumed = [trial for trial in waiting if trial.user_attrs.get("interrupted")]
+    return trials - len(below) + len(waiting), len(resumed)
