@@ -12,14 +12,16 @@ def runs(root, as_json):
     validation accuracy, wall time and status.
 
     \b
-    A status is finished, interrupted or diverged; running (its process is alive
-    on this machine); killed (it was running, but its process is gone: --resume
-    continues from the last checkpoint, if any); created (training never started);
-    or unreadable.
+    A status is finished, interrupted, diverged or pruned (stopped early
+    by the pruner of nnfs sweep); running (its process is alive on this
+    machine); killed (it was running, but its process is gone: --resume
+    continues from the last checkpoint, if any); created (training never
+    started); or unreadable.
 
     \b
     Example:
       nnfs runs
+      nnfs runs runs/sweeps/spiral      # the trials of a sweep
       nnfs runs experiments --json
     """
     from nnfs_cli.runs import listing

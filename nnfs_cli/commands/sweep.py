@@ -44,6 +44,7 @@ def sweep(sweep_path, workers, trials, storage_url, name, report_only):
     from nnfs_cli.reporter import Reporter
     from nnfs_cli.runs.run import Interrupted
     from nnfs_cli.runs.sweep import launch, report, spec
+    from nnfs_cli.runs.sweep import study as studies
 
     parsed = spec.load(sweep_path, trials)
     name = name or Path(sweep_path).stem
@@ -60,7 +61,8 @@ def sweep(sweep_path, workers, trials, storage_url, name, report_only):
                        workers or launch.default_workers(), reporter)
         except Interrupted as error:
             stopped = error
-    found, lines = report.write(folder, study, parsed, name)
+    with studies.storage_errors(storage_url):
+        found, lines = report.write(folder, study, parsed, name)
     for line in lines:
         click.echo(line)
     if stopped is not None:

@@ -5,10 +5,11 @@ Newest start last. A default name holds its start (runs/spiral-20261127-101500);
 names it is the last write of summary.json less the wall time recorded there (later than
 the real start for a run resumed after a pause).
 
-Statuses: finished, interrupted, diverged (as summary.json says); running (it says running
-and its process is alive on this machine); killed (it says running but the process is gone:
-SIGKILL, a crash, a power cut; `--resume` continues from the last checkpoint if there is
-one); created (config.yaml but no summary.json: training never started); unreadable.
+Statuses: finished, interrupted, diverged, pruned (a sweep's pruner stopped it early), as
+summary.json says; running (it says running and its process is alive on this machine);
+killed (it says running but the process is gone: SIGKILL, a crash, a power cut; `--resume`
+continues from the last checkpoint if there is one); created (config.yaml but no
+summary.json: training never started); unreadable.
 """
 
 import datetime

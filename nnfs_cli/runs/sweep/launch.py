@@ -31,7 +31,7 @@ def open_sweep(sweep, name, folder, storage_url, create=True):
     if storage_url is None and not create and not (folder / studies.JOURNAL).is_file():
         raise NnfsError(f"no sweep {name!r} here ({folder / studies.JOURNAL} does not exist); "
                         f"run nnfs sweep {sweep.path} first")
-    with studies.quiet_optuna():
+    with studies.quiet_optuna(), studies.storage_errors(storage_url):
         storage = studies.open_storage(storage_url, folder)
         return storage, studies.open_study(storage, name, sweep, create)
 
@@ -39,7 +39,8 @@ def open_sweep(sweep, name, folder, storage_url, create=True):
 def run(sweep, name, folder, storage_url, storage, study, workers, reporter):
     """Run the sweep's remaining trials, in this process or in `workers` processes. Raises
     Interrupted (exit 130 or 143) after a signal, NnfsError when a worker failed."""
-    left, resumed = studies.remaining(study, sweep.trials)
+    with studies.storage_errors(storage_url):
+        left, resumed = studies.remaining(study, sweep.trials)
     where = f"storage {studies.masked(storage_url)}" if storage_url else f"journal in {folder}"
     if left == 0:
         reporter.line(f"sweep {name}: all {sweep.trials} trials are taken ({where})")
@@ -51,7 +52,8 @@ def run(sweep, name, folder, storage_url, storage, study, workers, reporter):
     # Download a missing data set once, not in every worker at the same time.
     components.dataset(sweep.base).ensure_available(True, reporter)
     if workers == 1:
-        _in_this_process(sweep, storage, study, folder, reporter.line)
+        with studies.storage_errors(storage_url):
+            _in_this_process(sweep, storage, study, folder, reporter.line)
     else:
         _in_processes(sweep, name, folder, storage_url, workers)
 
@@ -77,7 +79,8 @@ def _in_processes(sweep, name, folder, storage_url, workers):
     processes = [context.Process(target=_worker, name=f"nnfs-sweep-{index}", daemon=True,
                                  args=(sweep, name, folder, storage_url, stop_event, os.getpid()))
                  for index in range(workers)]
-    # Children start with Ctrl-C ignored, until they have left our process group.
+    # Children start with Ctrl-C ignored, until they have left our process group (a signal
+    # they miss meanwhile still sets stop_event, which they read before taking a trial).
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         for process in processes:
@@ -115,21 +118,22 @@ def _in_processes(sweep, name, folder, storage_url, workers):
 def _worker(sweep, name, folder, storage_url, stop_event, parent):
     """One worker process: its own process group, one BLAS thread, trials until none is left."""
     os.setpgrp()
-    say = _say
     code = 0
     try:
-        with graceful_stop() as signalled, blas_threads(1), studies.quiet_optuna():
+        with graceful_stop() as signalled, blas_threads(1), studies.quiet_optuna(), \
+                studies.storage_errors(storage_url):
             def stop():
                 return signalled() or stop_event.is_set() or os.getppid() != parent
             storage = studies.open_storage(storage_url, folder)
             study = studies.open_study(storage, name, sweep)
-            trial_runs.work(sweep, storage, study, folder, sweep.trials, say, stop)
+            trial_runs.work(sweep, storage, study, folder, sweep.trials, _say, stop)
     except Interrupted as stopped:
         code = stopped.exit_code
     except KeyboardInterrupt:
         code = 130
     except NnfsError as error:
-        say(f"{error.prefix}{str(error).splitlines()[0]}")
+        for line in str(error).splitlines():
+            _say(f"{error.prefix}{line}")
         code = error.exit_code
     sys.exit(code)
 

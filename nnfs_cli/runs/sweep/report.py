@@ -9,6 +9,7 @@ from pathlib import Path
 from optuna.trial import TrialState
 
 from nnfs_cli import atomic
+from nnfs_cli.errors import ConfigError
 from nnfs_cli.runs import rundir
 from nnfs_cli.runs.sweep.trials import format_value
 
@@ -36,6 +37,7 @@ def rows(study, sweep):
             "run_dir": trial.user_attrs.get("run_dir"),
             "host": trial.user_attrs.get("host"),
             "error": trial.user_attrs.get("error"),
+            "params": trial.params,
         })
     sign = 1 if sweep.goal == "minimize" else -1
 
@@ -88,13 +90,16 @@ def write(folder, study, sweep, name):
     best_path = folder / "best.yaml"
     if finished:
         best = finished[0]
-        params = {parameter.key: best[parameter.key] for parameter in sweep.parameters}
-        config = sweep.config(params, str(sweep.path))
-        header = (f"# The best trial of sweep {name}: trial {best['trial']}, {sweep.metric} "
-                  f"{best[sweep.metric]:.6g}\n# Train it with: nnfs train {best_path}\n")
-        atomic.write_text(best_path, header + rundir.dump_config(config))
         lines.append(f"best: trial {best['trial']}, {sweep.metric} {best[sweep.metric]:.4f} "
                      f"({sweep.goal}); its config is in {best_path}")
+        try:   # all the trial's parameters, also those since removed from the sweep file
+            config = sweep.config(best["params"], str(sweep.path))
+        except ConfigError as error:
+            lines[-1] = f"best: trial {best['trial']}, but its config no longer resolves: {error}"
+        else:
+            header = (f"# The best trial of sweep {name}: trial {best['trial']}, {sweep.metric} "
+                      f"{best[sweep.metric]:.6g}\n# Train it with: nnfs train {best_path}\n")
+            atomic.write_text(best_path, header + rundir.dump_config(config))
     else:
         lines.append("no trial has finished yet, so there is no best.yaml")
     if found:

@@ -30,6 +30,25 @@ def masked(url):
     return _PASSWORD.sub(r"\1***@", url)
 
 
+def _first_line(error, url):
+    """The first line of a database error, with the URL's password hidden."""
+    text = str(getattr(error, "orig", None) or error).strip()
+    line = text.splitlines()[0] if text else type(error).__name__
+    found = _PASSWORD.search(url)
+    password = found.group(0)[len(found.group(1)):-1] if found else ""
+    return line.replace(url, masked(url)).replace(password, "***") if password else line
+
+
+@contextlib.contextmanager
+def storage_errors(url):
+    """A database that fails while the sweep runs is one line and exit 1, not a traceback."""
+    try:
+        yield
+    except sqlalchemy.exc.SQLAlchemyError as error:
+        raise NnfsError(f"the study database {masked(url or '')} failed: "
+                        f"{_first_line(error, url or '')}") from None
+
+
 @contextlib.contextmanager
 def quiet_optuna():
     """Optuna's per-trial log lines and experimental-feature warnings would drown ours."""
@@ -74,14 +93,17 @@ def _database(url):
         except ImportError as error:
             raise NnfsError(f"--storage {masked(url)}: {_missing_driver(error)}") from None
         except sqlalchemy.exc.ArgumentError as error:
-            raise NnfsError(f"--storage {masked(url)}: {error}", exit_code=2) from None
-        except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.ProgrammingError):
+            raise NnfsError(f"--storage {masked(url)}: {_first_line(error, url)}",
+                            exit_code=2) from None
+        except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.ProgrammingError) as error:
             # Two processes creating Optuna's tables at the same moment: the loser retries.
+            failure = error
             time.sleep(0.2 * (attempt + 1))
         except sqlalchemy.exc.SQLAlchemyError as error:
-            first = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
-            raise NnfsError(f"cannot open the study database {masked(url)}: {first}") from None
-    raise NnfsError(f"cannot set up the study database {masked(url)}")
+            raise NnfsError(f"cannot open the study database {masked(url)}: "
+                            f"{_first_line(error, url)}") from None
+    raise NnfsError(f"cannot set up the study database {masked(url)}: "
+                    f"{_first_line(failure, url)}")
 
 
 def _missing_driver(error):
