@@ -10,6 +10,7 @@ import textwrap
 import time
 from pathlib import Path
 
+import numpy as np
 import optuna
 import pytest
 import yaml
@@ -118,6 +119,10 @@ def test_trials_are_run_directories_and_the_best_config_trains_to_the_same_resul
     assert [line.split()[0] for line in listed.stdout.splitlines()[1:]] == trial_dirs(folder, "search")
     evaluated = run_cli("evaluate", best["run_dir"], "--json")
     assert evaluated.exit_code == 0, evaluated.output
+    np.save(folder / "points.npy", np.array([[0.1, 0.2], [-0.5, 0.3]], dtype=np.float32))
+    predicted = run_cli("predict", folder / "points.npy", "--run", best["run_dir"])
+    assert predicted.exit_code == 0, predicted.output
+    assert len(predicted.stdout.splitlines()) == 2
     reported = run_cli("sweep", "search.yaml", "--report")
     assert reported.exit_code == 0, reported.output
     assert table_rows(reported.stdout) == table_rows(result.stdout)
@@ -318,7 +323,7 @@ BAD = [
     ("parameters:\n  model[1].rate: {low: 0.1, high: 0.2}\n",
      ["parameters.model[1].rate: unknown key 'rate' for relu; choose from (none)"]),
     ("parameters:\n  model[7].units: {values: [8]}\n",
-     ["parameters.model[7].units: no item [7]"]),
+     ["parameters.model[7].units: no item [7]; model has 4 items, [0] to [3]"]),
     ("parameters:\n  optimizer.learning_rate: {low: 0.1, high: 1e-3}\n",
      ["parameters.optimizer.learning_rate: low 0.1 is greater than high 0.001"]),
     ("parameters:\n  optimizer.learning_rate: {low: 0, high: 0.1, log: true}\n",
@@ -344,7 +349,7 @@ BAD = [
     ("metric: val_acc\nmethod: bayes\ngoal: up\nseed: -1\nparameters:\n"
      "  model[0].units: {values: [8]}\n",
      ["metric: expected one of val_loss, val_accuracy, loss, accuracy, test_loss, "
-      "test_accuracy, got 'val_acc'",
+      "test_accuracy, got 'val_acc' (did you mean 'val_accuracy'?)",
       "goal: expected one of minimize, maximize, got 'up'",
       "method: expected one of tpe, random, grid, got 'bayes'",
       "seed: expected a non-negative integer, got -1"]),
