@@ -8,8 +8,10 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from nnfs_cli import validators
-from nnfs_cli.config import parse_yaml, resolve
+from nnfs_cli import config as configs
+from nnfs_cli import files, limits, validators
+from nnfs_cli.config import resolve
+from nnfs_cli.config.loading import decode, parse_yaml
 from nnfs_cli.config.overrides import set_path
 from nnfs_cli.errors import ConfigError
 from nnfs_cli.registry import DATASETS, parse_entry, suggestion
@@ -66,10 +68,10 @@ def load(path, trials=None):
     path = Path(path)
     source = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise ConfigError([f"cannot read sweep file: {error.strerror or error}"], source) from None
-    raw = parse_yaml(text, source, TOP_LEVEL)
+        data = files.read_bytes(path, limits.CONFIG_BYTES)
+    except files.UnreadableFile as error:
+        raise ConfigError([f"cannot read sweep file: {error.reason}"], source) from None
+    raw = parse_yaml(decode(data, source), source, TOP_LEVEL)
     problems = [f"{key}: unknown key {key!r} for a sweep; choose from {', '.join(TOP_LEVEL)}"
                 + suggestion(key, TOP_LEVEL) for key in raw if key not in TOP_LEVEL]
     for key in ("base", "parameters"):
@@ -87,7 +89,7 @@ def load(path, trials=None):
     base, base_error = None, None
     if base_path is not None:
         try:
-            base = _load_base(base_path)
+            base = configs.load(base_path)   # its own problems name its own file
         except ConfigError as error:
             base_error = error
     if base is not None:
@@ -115,10 +117,6 @@ def _base_path(value, path, problems):
     return base_path
 
 
-def _load_base(base_path):
-    """The base config, raw and resolved; its own problems name its own file."""
-    text = base_path.read_text(encoding="utf-8")
-    return resolve(parse_yaml(text, str(base_path)), str(base_path))
 
 
 def _pruner(value, problems):
