@@ -150,3 +150,38 @@ def registered(registry):
             raise ValueError(registry.unknown(value))
         return value
     return check_name
+
+
+def list_of(check, what="a list"):
+    """A non-empty list whose items each pass `check`."""
+    def check_list(value):
+        if not isinstance(value, list) or not value:
+            raise ValueError(f"expected {what}, got {value!r}")
+        items = []
+        for index, item in enumerate(value):
+            try:
+                items.append(check(item))
+            except ValueError as error:
+                raise ValueError(f"item {index}: {error}") from None
+        return items
+    return check_list
+
+
+def image_size(value):
+    """[height, width]: two positive integers."""
+    what = "two positive integers [height, width]"
+    if not isinstance(value, list) or len(value) != 2:
+        raise ValueError(f"expected {what}, got {value!r}")
+    try:
+        return [positive_int(side) for side in value]
+    except ValueError:
+        raise ValueError(f"expected {what}, got {value!r}") from None
+
+
+def column(value):
+    """A table column: its header name, or its 0-based position."""
+    if isinstance(value, str) and value:
+        return value
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    raise ValueError(f"expected a column name or a 0-based column number, got {value!r}")

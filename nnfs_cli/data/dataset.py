@@ -53,17 +53,23 @@ class InputPreprocessing:
 class Dataset:
     """A registered data set. Subclasses set the class attributes below and write `load`.
 
-    task          "classification" or "regression"
+    task          "classification" or "regression" (None until loaded when the data decides,
+                  and then `task_found` is true)
     input_shape   one sample's shape as the data holds it, e.g. (2,) or (784,)
     image_shape   (channels, height, width) when samples are pictures, else None; a model
                   whose first shaped layer takes images is fed this layout instead
     predict_inputs   what `nnfs predict` accepts: "rows" (.npy and .csv feature rows), "images"
     classes, class_names, target_width   what the outputs mean
     test_split    True when `load` returns a test split (summary.json gets test_loss and
-                  test_accuracy)
+                  test_accuracy); None when only the data files can tell
+    path_options  the options that name files or folders; a run records them as absolute paths
+    notes         lines saying what `load` found (rows, classes, skipped files), which the run
+                  prints with its summary
+    Data sets that learn these from their files set them in `load`.
     """
 
     task = "classification"
+    task_found = False
     constraints = {}
     input_shape = None
     image_shape = None
@@ -72,6 +78,8 @@ class Dataset:
     class_names = None
     target_width = None
     test_split = False
+    path_options = ()
+    notes = ()
 
     @property
     def known_before_loading(self):
@@ -146,8 +154,67 @@ class Dataset:
         return np.asarray(rows, dtype=np.float32)
 
     def prepare_image(self, image, invert="auto"):
-        """A decoded picture (2-D gray or 3-D BGR uint8) -> one flat model input."""
+        """A decoded picture (as `read_picture` gives it) -> one flat model input."""
         raise NotImplementedError(f"{self.name} takes no pictures")
+
+    def read_picture(self, path):
+        """A picture file decoded for `prepare_image`: by default 2-D gray, any format."""
+        from nnfs_cli.data import photos
+        return photos.read_image(path)
+
+    def read_rows(self, path, n_inputs):
+        """A .npy or .csv file of rows -> Rows of model inputs, as training prepared them."""
+        from nnfs_cli.data.rows import Rows, read_rows
+        return Rows(self.prepare_rows(read_rows(path, n_inputs)))
+
+    def restore_targets(self, values):
+        """Model outputs of a regression -> values on the scale of the data's targets."""
+        return values
+
+
+def make_splits(x, y, x_test=None, y_test=None, seed=0, validation="split",
+                validation_split=0.1, limit=None, stratify=True, wrap=None, noun="samples"):
+    """Splits from training (and test) arrays: both shuffled with a Generator seeded by `seed`,
+    then a seeded validation part held out of the training samples (stratified by class when
+    `stratify`), or the test samples used for validation (`validation: test`); each split
+    capped at `limit` samples. `wrap` turns each x into what the model reads (once per array);
+    `noun` names the samples in messages ("images", "rows").
+
+    Raises ConfigError (data.validation, data.validation_split) when a split would be empty.
+    """
+    from nnfs_cli.errors import ConfigError
+    if validation == "test" and x_test is None:
+        raise ConfigError(["data.validation: 'test' needs a test split, and this data has none; "
+                           "use validation: split"])
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(x))
+    x, y = x[order], y[order]
+    if x_test is not None:
+        # Test files are often sorted by class: shuffle them too, so a `limit` keeps every class.
+        test_order = rng.permutation(len(x_test))
+        x_test, y_test = x_test[test_order], y_test[test_order]
+    if validation == "test":
+        x_val, y_val = x_test, y_test
+    else:
+        val = (stratified_indices(y, validation_split, rng) if stratify else
+               np.sort(rng.choice(len(y), size=int(round(len(y) * validation_split)),
+                                  replace=False)))
+        keep = np.ones(len(y), dtype=bool)
+        keep[val] = False
+        if len(val) in (0, len(y)):
+            side = "validation" if len(val) == 0 else "training"
+            raise ConfigError([f"data.validation_split: {validation_split:g} of {len(y):,} "
+                               f"training {noun} leaves no {side} {noun}"])
+        x_val, y_val, x, y = x[val], y[val], x[keep], y[keep]
+    if limit:
+        x, y = x[:limit], y[:limit]
+        if x_test is not None:
+            x_test, y_test = x_test[:limit], y_test[:limit]
+        x_val, y_val = (x_test, y_test) if validation == "test" else (x_val[:limit], y_val[:limit])
+    wrap = wrap or (lambda array: array)
+    x_test = None if x_test is None else wrap(x_test)
+    x_val = x_test if validation == "test" else wrap(x_val)
+    return Splits(wrap(x), y, x_val, y_val, x_test, y_test)
 
 
 def stratified_indices(labels, fraction, rng):

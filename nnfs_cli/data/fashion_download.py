@@ -48,8 +48,7 @@ def download_fashion(url=FASHION_URL, dest="datasets", force=False, sha256=None,
         reporter.line(", ".join(f"{split}: {n} images" for split, n in counts.items()))
         archive.unlink()
         reporter.line(f"building the cache {final / CACHE}")
-        tree = image_tree(new)
-        tree.write_cache(tree.decode_all())
+        image_tree(new).build_cache()
         _replace(new, final, aside=work / "old")
     except OSError as error:
         raise _write_error(error, dest) from None

@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 
 from nnfs_cli import validators
-from nnfs_cli.data.dataset import Dataset, InputPreprocessing, Splits, stratified_indices
-from nnfs_cli.data.image_files import ImageTree
-from nnfs_cli.errors import ConfigError, NnfsError
+from nnfs_cli.data.dataset import Dataset, InputPreprocessing, make_splits
+from nnfs_cli.data.image_files import CENTRE, ImageTree, ScaledImages, scale_pixels  # noqa: F401
+from nnfs_cli.errors import NnfsError
 from nnfs_cli.registry import DATASETS
 
 FASHION_URL = "https://nnfs.io/datasets/fashion_mnist_images.zip"
@@ -19,12 +19,11 @@ FOLDER = "fashion_mnist_images"
 SPLITS = ("train", "test")
 LABELS = tuple(str(label) for label in range(10))
 SIZE = 28
-CENTRE = 127.5   # pixels 0-255 -> [-1, 1]: (x - 127.5) / 127.5, as the book scales them
 
 
 def image_tree(path):
     """How Fashion-MNIST's folders are decoded: 28x28 gray PNGs in train/ and test/, labels 0-9."""
-    return ImageTree(path, SPLITS, LABELS, (SIZE, SIZE), "gray", suffixes=(".png",))
+    return ImageTree(path, SPLITS, LABELS, (SIZE, SIZE), "gray", suffixes=(".png",), fit=False)
 
 
 def dataset_ready(path):
@@ -67,47 +66,7 @@ def _has_png(tree, folder):
 
 def scale_images(images):
     """uint8 (..., 28, 28) -> float32 rows of 784 in [-1, 1]: (x - 127.5) / 127.5, as the book does."""
-    x = images.reshape(*images.shape[:-2], -1).astype(np.float32)
-    x -= CENTRE
-    x /= CENTRE
-    return x
-
-
-class ScaledImages:
-    """uint8 images (N, 28, 28) that read as float32 samples of `shape` (default (784,))
-    scaled by `scale_images`.
-
-    Samples are scaled when a batch is taken: a quarter of the memory of scaling 60,000
-    images up front (47 MB instead of 188 MB), for a few microseconds per batch.
-    """
-
-    dtype = np.dtype(np.float32)
-
-    def __init__(self, images, shape=None):
-        self.images = images
-        self.sample_shape = tuple(shape) if shape else (images[0].size,)
-
-    def __len__(self):
-        return len(self.images)
-
-    @property
-    def shape(self):
-        return (len(self.images), *self.sample_shape)
-
-    @property
-    def ndim(self):
-        return 1 + len(self.sample_shape)
-
-    def reshape(self, shape):
-        """Samples of another shape with as many values, e.g. (1, 28, 28) for convolutions."""
-        return ScaledImages(self.images, shape[1:])
-
-    def __getitem__(self, index):
-        x = scale_images(self.images[index])
-        return x.reshape(*x.shape[:-1], *self.sample_shape)
-
-    def __array__(self, dtype=None, copy=None):
-        return self[:].astype(dtype or self.dtype, copy=False)
+    return scale_pixels(images.reshape(*images.shape[:-2], -1))
 
 
 @DATASETS.register("fashion_mnist")
@@ -120,6 +79,7 @@ class FashionMNIST(Dataset):
     image_shape = (1, SIZE, SIZE)
     predict_inputs = ("images", "rows")
     test_split = True
+    path_options = ("path",)
     constraints = {
         "path": validators.text,
         "validation_split": validators.open_fraction,
@@ -151,32 +111,9 @@ class FashionMNIST(Dataset):
 
     def load(self, seed, reporter=None):
         x_train, y_train, x_test, y_test = load_fashion(self.path, reporter)
-        rng = np.random.default_rng(seed)
-        order = rng.permutation(len(x_train))
-        x_train, y_train = x_train[order], y_train[order].astype(np.int64)
-        # The test folders are sorted by label: shuffle them too, so a `limit` keeps every class.
-        test_order = rng.permutation(len(x_test))
-        x_test, y_test = x_test[test_order], y_test[test_order].astype(np.int64)
-        if self.validation == "test":
-            x_val, y_val = x_test, y_test
-        else:
-            val = stratified_indices(y_train, self.validation_split, rng)
-            if len(val) in (0, len(y_train)):
-                side = "validation" if len(val) == 0 else "training"
-                raise ConfigError([f"data.validation_split: {self.validation_split:g} of "
-                                   f"{len(y_train):,} training images leaves no {side} images"])
-            keep = np.ones(len(y_train), dtype=bool)
-            keep[val] = False
-            x_val, y_val = x_train[val], y_train[val]
-            x_train, y_train = x_train[keep], y_train[keep]
-        if self.limit:
-            x_train, y_train = x_train[:self.limit], y_train[:self.limit]
-            x_test, y_test = x_test[:self.limit], y_test[:self.limit]
-            x_val, y_val = ((x_test, y_test) if self.validation == "test"
-                            else (x_val[:self.limit], y_val[:self.limit]))
-        x_test = ScaledImages(x_test)
-        x_val = x_test if self.validation == "test" else ScaledImages(x_val)
-        return Splits(ScaledImages(x_train), y_train, x_val, y_val, x_test, y_test)
+        return make_splits(x_train, y_train.astype(np.int64), x_test, y_test.astype(np.int64),
+                           seed, self.validation, self.validation_split, self.limit,
+                           wrap=ScaledImages, noun="images")
 
     def input_preprocessing(self):
         """Pixels 0-255 of a 28x28 gray picture -> (x - 127.5) / 127.5, as `scale_images`."""

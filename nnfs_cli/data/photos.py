@@ -116,16 +116,35 @@ def _trim(gray, background):
 
 
 def _fit(gray, background):
-    """Shrink the long side to SIZE, then centre on a SIZE x SIZE background; as in
-    Fashion-MNIST, an odd leftover pixel goes above or to the left of the item."""
-    h, w = gray.shape
-    scale = SIZE / max(h, w)
-    h, w = max(1, round(h * scale)), max(1, round(w * scale))
-    small = cv2.resize(gray, (w, h), interpolation=cv2.INTER_AREA)
-    top, left = (SIZE - h + 1) // 2, (SIZE - w + 1) // 2
-    return cv2.copyMakeBorder(
-        small, top, SIZE - h - top, left, SIZE - w - left, cv2.BORDER_CONSTANT, value=background
-    )
+    """Shrink the long side to SIZE, then centre on a SIZE x SIZE background."""
+    return fit_into(gray, (SIZE, SIZE), background, cv2.INTER_AREA)
+
+
+def fit_into(image, size, background=None, interpolation=None):
+    """Scale a 2-D gray or (h, w, channels) picture to fit (height, width) = `size` without
+    distorting it, then centre it on `background` (default: the median colour of its
+    border); as in Fashion-MNIST, an odd leftover pixel goes above or to the left. A picture
+    of that size already is returned as it is."""
+    height, width = size
+    h, w = image.shape[:2]
+    if (h, w) == (height, width):
+        return image
+    scale = min(height / h, width / w)
+    h, w = min(height, max(1, round(h * scale))), min(width, max(1, round(w * scale)))
+    if interpolation is None:
+        interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    if background is None:
+        background = _border_colour(image)
+    small = cv2.resize(image, (w, h), interpolation=interpolation)
+    top, left = (height - h + 1) // 2, (width - w + 1) // 2
+    return cv2.copyMakeBorder(small, top, height - h - top, left, width - w - left,
+                              cv2.BORDER_CONSTANT, value=background)
+
+
+def _border_colour(image):
+    if image.ndim == 2:
+        return int(np.median(_frame(image)))
+    return [int(np.median(_frame(image[:, :, channel]))) for channel in range(image.shape[2])]
 
 
 def prepare_image(gray, invert="auto"):

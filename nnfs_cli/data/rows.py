@@ -1,6 +1,7 @@
 """Feature rows from .npy and .csv files, for `nnfs predict` on models that take rows."""
 
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -9,6 +10,16 @@ from nnfs_cli.data.npy import load_npy
 from nnfs_cli.errors import NnfsError
 
 ROW_SUFFIXES = (".npy", ".csv")
+
+
+@dataclass
+class Rows:
+    """Model inputs read from one file, and what `nnfs predict` shows and writes for them."""
+
+    x: np.ndarray             # (rows, inputs) float32
+    lines: list = None        # each row's line in the file, for tables with a header
+    header: list = None       # the file's columns and its rows as text, for --output
+    cells: list = None
 
 
 def read_rows(path, n_inputs):
