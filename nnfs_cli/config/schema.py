@@ -173,9 +173,8 @@ def _check_consistency(config, problems):
         problems.extend(sizes)
         return
     loss = LOSSES.get(config["loss"]["name"])
-    if loss.task != data.task:
-        problems.append(f"loss: {loss.name} is for {loss.task}, but data set "
-                        f"{data.name!r} is for {data.task}")
+    if task_problems(data, loss):
+        problems.extend(task_problems(data, loss))
         return
     layers = config["model"]
     if loss.fused_activation is not None and layers[-1]["name"] != loss.fused_activation.name:
@@ -189,6 +188,16 @@ def _check_consistency(config, problems):
     elif METRICS.get(metric["name"]).targets != loss.targets:
         problems.append(f"metric: {metric['name']} does not fit {loss.name}; "
                         f"use {loss.default_metric}")
+
+
+def task_problems(data, loss):
+    """Why `loss` does not fit the data's task; [] when it does or the task is not known yet
+    (a data set that decides it from its files, checked again once they are loaded)."""
+    if data.task is None or loss.task == data.task:
+        return []
+    decided = " (found in the data; set data.task to choose)" if data.task_found else ""
+    return [f"loss: {loss.name} is for {loss.task}, but data set {data.name!r} is for "
+            f"{data.task}{decided}"]
 
 
 def model_problems(entries, data, loss):

@@ -1,4 +1,5 @@
-"""Data sets, one module per family, plus the image, download and archive helpers they use.
-Importing it registers every data set."""
+"""Data sets, one module per family, plus the image, table, download and archive helpers they
+use. Importing it registers every data set."""
 
-from nnfs_cli.data import fashion_mnist, generated  # noqa: F401 (registers them)
+from nnfs_cli.data import (csv_table, fashion_mnist, generated, image_folder,  # noqa: F401
+                           npz_arrays)

@@ -1,11 +1,13 @@
 """Resolved config -> objects: data set, model, optimizer and metric, all through the registries."""
 
+import copy
 import math
+import os
 
 import numpy as np
 
 from nnfs_cli import limits
-from nnfs_cli.config.schema import model_problems, stack_registry
+from nnfs_cli.config.schema import model_problems, stack_registry, task_problems
 from nnfs_cli.core.layers import ShapeError
 from nnfs_cli.core.model import Model
 from nnfs_cli.errors import ConfigError
@@ -14,6 +16,19 @@ from nnfs_cli.registry import DATASETS, LOSSES, METRICS, OPTIMIZERS, parse_entry
 
 def dataset(config):
     return DATASETS.create(config["data"])
+
+
+def with_absolute_paths(config):
+    """(config with the data set's relative file and folder options made absolute, the
+    [(option, absolute path)] changed): a run then finds its data from any folder."""
+    config = copy.deepcopy(config)
+    changed = []
+    for option in DATASETS.get(config["data"]["name"]).path_options:
+        value = config["data"].get(option)
+        if isinstance(value, str) and not os.path.isabs(os.path.expanduser(value)):
+            config["data"][option] = os.path.abspath(os.path.expanduser(value))
+            changed.append((option, config["data"][option]))
+    return config, changed
 
 
 def rngs(seed):
@@ -30,9 +45,13 @@ def unbuilt_model(config):
 
 def model(config, data, rng, source=None):
     """The config's model built for `data`'s samples; ConfigError (naming the item and the
-    `source` file) if the stack cannot take them or does not give the outputs they need."""
+    `source` file) if the loss does not fit the data's task, or the stack cannot take the
+    samples or does not give the outputs they need. Validating the config checked this for
+    data sets known before loading; the others learn their task, shapes and classes from
+    their files, so it is checked here, after loading."""
     built = unbuilt_model(config)
-    problems = model_problems(config["model"], data, built.loss) if not data.known_before_loading else []
+    problems = (task_problems(data, built.loss)
+                or model_problems(config["model"], data, built.loss))
     if problems:
         raise ConfigError(problems, source)
     try:

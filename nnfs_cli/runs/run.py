@@ -10,9 +10,10 @@ import numpy as np
 
 from nnfs_cli import __version__
 from nnfs_cli import config as configs
-from nnfs_cli.errors import BadUsage, NnfsError
+from nnfs_cli.errors import BadUsage, ConfigError, NnfsError
 from nnfs_cli.reporter import count, model_summary
 from nnfs_cli.runs import checkpoint, components, rundir
+from nnfs_cli.runs.saved import read_summary
 from nnfs_cli.runs.signals import EXIT_CODES, deferred, graceful_stop
 from nnfs_cli.runs.training import Diverged, Pruned, Stopped, Trainer, evaluate
 
@@ -29,15 +30,17 @@ def train(config, run_dir, reporter, download=True, source=None, on_epoch_end=No
     `on_epoch_end(trainer, row)` is called after each epoch and may raise Pruned (the run
     then ends with status pruned)."""
     rundir.check_new(run_dir)   # before the data loads: a taken name is the caller's mistake
-    data, splits = _load_data(config, reporter, download)
+    config, changed = components.with_absolute_paths(config)
+    data, splits = _load_data(config, reporter, download, source)
     rngs = components.rngs(config["seed"])
     model = components.model(config, data, rngs[0], source)
     components.check_batch_memory(config, model, splits, source)
     stem = Path(source).stem if source else "run"
+    notes = [f"data.{option} is recorded in the run as {path}" for option, path in changed]
     with rundir.claim(run_dir, stem) as run_dir:
         rundir.write_config(run_dir, config)
         return Run(config, run_dir, data, splits, model, rngs, reporter,
-                   on_epoch_end=on_epoch_end).train()
+                   on_epoch_end=on_epoch_end, notes=notes).train()
 
 
 def resume(run_dir, reporter, epochs=None, download=True, on_epoch_end=None):
@@ -57,7 +60,9 @@ def resume(run_dir, reporter, epochs=None, download=True, on_epoch_end=None):
         if finished and state["trainer"]["position"] is None:
             raise BadUsage(f"{run_dir} has already trained {count(done, 'epoch')}; "
                            f"pass --epochs N (more than {done}) to train further")
-        data, splits = _load_data(config, reporter, download)
+        # Preprocessing as fitted when the run began, even if the data files changed since.
+        data_state = read_summary(run_dir / "summary.json").get("data_state")
+        data, splits = _load_data(config, reporter, download, config_path, data_state)
         rngs = components.rngs(config["seed"])
         model = components.model(config, data, rngs[0], config_path)
         components.check_batch_memory(config, model, splits, config_path)
@@ -72,10 +77,19 @@ def resume(run_dir, reporter, epochs=None, download=True, on_epoch_end=None):
         return run.train()
 
 
-def _load_data(config, reporter, download):
+def _load_data(config, reporter, download, source, state=None):
+    """The data set and its splits; a data option that does not fit the files (a column or
+    array that is not there) is a ConfigError naming `source`."""
     data = components.dataset(config)
+    if state:
+        data.load_state_dict(state)
     data.ensure_available(download, reporter)
-    splits = data.load(config["seed"], reporter)
+    try:
+        splits = data.load(config["seed"], reporter)
+    except ConfigError as error:
+        if error.source is not None:
+            raise
+        raise ConfigError(error.problems, source) from None
     for name, x in (("training", splits.x_train), ("validation", splits.x_val)):
         if len(x) == 0:
             raise NnfsError(f"data set {data.name} gave no {name} samples")
@@ -93,9 +107,9 @@ class Run:
     """One run directory and the trainer that fills it."""
 
     def __init__(self, config, run_dir, data, splits, model, rngs, reporter, state=None,
-                 on_epoch_end=None):
+                 on_epoch_end=None, notes=()):
         """`model` was built with `rngs` = (model generator, shuffle generator); dropout keeps
-        drawing from the first."""
+        drawing from the first. `notes` are printed after the run directory's name."""
         self.config, self.run_dir, self.data = config, Path(run_dir), data
         self.reporter = reporter
         self.on_epoch_end = on_epoch_end
@@ -120,6 +134,8 @@ class Run:
             reporter.line(f"resuming {self.run_dir} from {where}")
         else:
             reporter.line(f"run directory: {self.run_dir}")
+            for line in [*notes, *data.notes]:
+                reporter.line(line)
             reporter.line(f"data: {data.name}, {len(splits.x_train)} training and "
                           f"{len(splits.x_val)} validation samples of shape {model.input_shape}")
             for line in model_summary(model.input_shape, model.summary()):

@@ -1,0 +1,149 @@
+"""The `csv` data set: a table with a header line, one sample per row, one column to predict.
+
+Text feature columns are one-hot encoded, number columns scaled (fitted on the training rows
+only); the target's text labels or few whole numbers make classes, other numbers a
+regression. What was learnt is the data set's state, saved in the run (table_encoding.py)."""
+
+from pathlib import Path
+
+import numpy as np
+
+from nnfs_cli import validators
+from nnfs_cli.data.dataset import Dataset, Splits, make_splits
+from nnfs_cli.data.rows import Rows, read_rows
+from nnfs_cli.data.table_encoding import TableEncoder
+from nnfs_cli.data.tables import read_table
+from nnfs_cli.errors import NnfsError
+from nnfs_cli.registry import DATASETS
+
+
+def _delimiter(value):
+    if not isinstance(value, str) or len(value) != 1 or value in "\"\r\n":
+        raise ValueError(f"expected one character such as ',' ';' or '\\t', got {value!r}")
+    return value
+
+
+@DATASETS.register("csv")
+class CsvTable(Dataset):
+    """Rows of a CSV file: a target column (class names or values) and feature columns."""
+
+    task = None
+    predict_inputs = ("rows",)
+    path_options = ("path", "test_path")
+    _columns = validators.list_of(validators.column, "a list of column names or numbers")
+    constraints = {
+        "path": validators.text,
+        "test_path": validators.optional(validators.text),
+        "target": validators.optional(validators.column),
+        "features": validators.optional(_columns),
+        "categorical": validators.optional(_columns),
+        "task": validators.one_of("auto", "classification", "regression"),
+        "scale": validators.one_of("standard", "minmax", "none"),
+        "scale_target": validators.boolean,
+        "missing": validators.one_of("error", "drop", "mean"),
+        "validation_split": validators.open_fraction,
+        "validation": validators.one_of("split", "test"),
+        "limit": validators.optional(validators.positive_int),
+        "delimiter": _delimiter,
+    }
+
+    def __init__(self, path, test_path=None, target=None, features=None, categorical=None,
+                 task="auto", scale="standard", scale_target=True, missing="error",
+                 validation_split=0.1, validation="split", limit=None, delimiter=","):
+        self.path, self.test_path = path, test_path
+        self.options = {"target": target, "features": features, "categorical": categorical,
+                        "task": task, "scale": scale, "scale_target": scale_target,
+                        "missing": missing}
+        self.task = None if task == "auto" else task
+        self.task_found = task == "auto"
+        self.validation_split, self.validation = validation_split, validation
+        self.limit, self.delimiter = limit, delimiter
+        self.encoder = None
+
+    def load(self, seed, reporter=None):
+        table = read_table(self.path, self.delimiter)
+        fresh = self.encoder is None
+        if fresh:
+            options = dict(self.options)
+            if options["target"] is None:
+                options["target"] = len(table.header) - 1
+            self._adopt(TableEncoder.learn(table, options))
+        encoder = self.encoder
+        raw, y, kept = encoder.encode_raw(table, "train", self.path)
+        raw_test = y_test = None
+        if self.test_path:
+            test_table = read_table(self.test_path, self.delimiter)
+            raw_test, y_test, _ = encoder.encode_raw(test_table, "test", self.path)
+        splits = make_splits(raw, y, raw_test, y_test, seed, self.validation,
+                             self.validation_split, self.limit,
+                             stratify=self.task == "classification")
+        if fresh:
+            encoder.fit(splits.x_train, splits.y_train)
+        self.notes = [self._describe(len(table), len(table) - len(kept))]
+
+        def inputs(raw_rows):
+            return None if raw_rows is None else encoder.transform(raw_rows)
+
+        def targets(y_rows):
+            return None if y_rows is None else encoder.scale_targets(y_rows)
+        x_test = inputs(splits.x_test)
+        x_val = x_test if self.validation == "test" else inputs(splits.x_val)
+        return Splits(inputs(splits.x_train), targets(splits.y_train), x_val,
+                      targets(splits.y_val), x_test, targets(splits.y_test))
+
+    def _adopt(self, encoder):
+        """Take the task, classes and input width the encoder learnt."""
+        self.encoder = encoder
+        self.task = encoder.task
+        self.input_shape = (encoder.width,)
+        if self.task == "classification":
+            self.class_names = list(encoder.class_names)
+            self.classes = len(self.class_names)
+        else:
+            self.target_width = 1
+
+    def _describe(self, rows, dropped):
+        state = self.encoder.state
+        if self.task == "classification":
+            what = f"{self.classes} classes ({', '.join(self.class_names[:10])}"
+            what += ", ...)" if self.classes > 10 else ")"
+        else:
+            what = "values" + (" (standardised inside, predicted on their own scale)"
+                               if state["scale_target"] else "")
+        text = sum(feature["kind"] == "category" for feature in state["features"])
+        line = (f"{self.path}: {rows} rows; target {state['target']!r}: {self.task}, {what}; "
+                f"{len(state['features'])} feature columns ({text} of text) -> "
+                f"{self.encoder.width} inputs, scale: {state['scale']}")
+        return line + (f"; dropped {dropped} rows with missing cells" if dropped else "")
+
+    def describe_outputs(self, loss):
+        target = self.encoder.state["target"] if self.encoder else "the target"
+        if self.task == "regression":
+            return f"the values of column {target!r}"
+        return f"{self.classes} classes of column {target!r} with {loss.name}"
+
+    def state_dict(self):
+        return self.encoder.state if self.encoder else {}
+
+    def load_state_dict(self, state):
+        if state:
+            self._adopt(TableEncoder(dict(state)))
+
+    def restore_targets(self, values):
+        return self.encoder.restore_targets(values) if self.task == "regression" else values
+
+    def read_rows(self, path, n_inputs):
+        """A CSV file with the training file's feature columns (the target and other columns
+        may be there too), or a .npy array of rows of number features."""
+        path = Path(path)
+        encoder = self.encoder
+        if path.suffix.lower() == ".npy":
+            features = encoder.state["features"]
+            if any(feature["kind"] != "number" for feature in features):
+                raise NnfsError(f"{path}: this model was trained on text columns too; give a "
+                                "CSV file with the training file's columns")
+            raw = read_rows(path, len(features)).astype(np.float64)
+            return Rows(encoder.transform(raw))
+        table = read_table(path, self.delimiter)
+        raw, _, _ = encoder.encode_raw(table, "predict")
+        return Rows(encoder.transform(raw), table.lines.tolist(), table.header, table.rows())

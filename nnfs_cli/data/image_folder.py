@@ -1,0 +1,170 @@
+"""The `image_folder` data set: pictures in one folder per class (roses/, tulips/, ...), or
+train/ and test/ folders each holding such class folders. Any format OpenCV decodes (judged
+by content), EXIF rotation applied, fitted into `size` without distortion, gray or RGB;
+decoded once and cached beside the data (image_files.py). Scaled as the book scales
+Fashion-MNIST, (x - 127.5) / 127.5."""
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from nnfs_cli import validators
+from nnfs_cli.data.dataset import Dataset, make_splits
+from nnfs_cli.data.image_files import ImageTree, ScaledImages, read_picture, scale_pixels
+from nnfs_cli.errors import ConfigError, NnfsError
+from nnfs_cli.registry import DATASETS
+
+SPLIT_FOLDERS = ("train", "test")
+EXPECTED = ("expected one folder of images per class (roses/, tulips/, ...), or train/ and "
+            "test/ folders holding them")
+
+
+@DATASETS.register("image_folder")
+class ImageFolder(Dataset):
+    """Pictures sorted into class folders; the folder names are the class names."""
+
+    predict_inputs = ("images",)
+    path_options = ("path",)
+    constraints = {
+        "path": validators.text,
+        "size": validators.image_size,
+        "color": validators.one_of("gray", "rgb"),
+        "validation_split": validators.open_fraction,
+        "validation": validators.one_of("split", "test"),
+        "limit": validators.optional(validators.positive_int),
+        "class_names": validators.optional(validators.list_of(validators.text, "a list of names")),
+        "skip_unreadable": validators.boolean,
+    }
+
+    def __init__(self, path, size=(28, 28), color="gray", validation_split=0.1,
+                 validation="split", limit=None, class_names=None, skip_unreadable=False):
+        self.path, self.size, self.color = path, tuple(size), color
+        self.validation_split, self.validation, self.limit = validation_split, validation, limit
+        self.names, self.skip_unreadable = class_names, skip_unreadable
+        channels = 1 if color == "gray" else 3
+        self.image_shape = (channels, *self.size)
+        self.input_shape = (int(np.prod(self.image_shape)),)
+        self.learnt = None
+
+    def load(self, seed, reporter=None):
+        root = Path(self.path)
+        splits = _split_folders(root)
+        folders = _class_folders(root / splits["train"])
+        if self.learnt is None:
+            self._adopt({"folders": folders, "class_names": self._names(root, folders),
+                         "size": list(self.size), "color": self.color})
+        elif folders != self.learnt["folders"]:
+            raise NnfsError(f"{root} has the class folders {', '.join(folders)}, but the run "
+                            f"was trained on {', '.join(self.learnt['folders'])}")
+        if "test" in splits:
+            extra = sorted(set(_class_folders(root / "test", required=False)) - set(folders))
+            if extra:
+                raise NnfsError(f"{root / 'test' / extra[0]}: a class folder that "
+                                f"{root / 'train'} does not have")
+        for folder in folders:   # before decoding anything
+            if not _has_files(root / splits["train"] / folder):
+                raise NnfsError(f"{root / splits['train'] / folder}: no images in this class "
+                                "folder")
+        tree = ImageTree(root, splits, folders, self.size, self.color,
+                         skip_unreadable=self.skip_unreadable,
+                         cache_name=f".nnfs-cache-{self.size[0]}x{self.size[1]}-{self.color}.npz")
+        arrays = tree.load(reporter)
+        x, y = arrays["train"]
+        counts = np.bincount(y, minlength=len(folders))
+        if not counts.all():
+            empty = root / splits["train"] / folders[int(np.argmin(counts))]
+            raise NnfsError(f"{empty}: no readable images in this class folder")
+        x_test, y_test = arrays.get("test", (None, None))
+        self.notes = self._describe(tree, len(x), x_test)
+        return make_splits(x, y, x_test, y_test, seed, self.validation, self.validation_split,
+                           self.limit, wrap=ScaledImages)
+
+    def _names(self, root, folders):
+        if self.names is None:
+            return list(folders)
+        if len(self.names) != len(folders):
+            raise ConfigError([f"data.class_names: {len(self.names)} names for the "
+                               f"{len(folders)} class folders of {root} ({', '.join(folders)})"])
+        return list(self.names)
+
+    def _adopt(self, learnt):
+        self.learnt = learnt
+        self.class_names = list(learnt["class_names"])
+        self.classes = len(self.class_names)
+
+    def _describe(self, tree, train, x_test):
+        names = ", ".join(self.class_names[:10]) + (", ..." if self.classes > 10 else "")
+        test = f" and {len(x_test)} test" if x_test is not None else ""
+        notes = [f"{self.path}: {train} training{test} images of {self.classes} classes "
+                 f"({names}), fitted into {self.size[1]}x{self.size[0]} {self.color}"]
+        if tree.skipped:
+            path, reason = tree.skipped[0]
+            notes.append(f"skipped {len(tree.skipped)} unreadable file(s) (skip_unreadable), "
+                         f"e.g. {path}: {reason}")
+        return notes
+
+    def state_dict(self):
+        return self.learnt or {}
+
+    def load_state_dict(self, state):
+        if state:
+            self._adopt(dict(state))
+
+    def read_picture(self, path):
+        return read_picture(path, self.color)
+
+    def prepare_image(self, image, invert="auto"):
+        """A picture as `read_picture` gives it -> one flat input: fitted into `size`, in
+        (channels, height, width) order, scaled as in training (`invert` is not used)."""
+        from nnfs_cli.data.photos import fit_into
+        picture = fit_into(np.ascontiguousarray(image), self.size)
+        if picture.ndim == 3:
+            picture = picture.transpose(2, 0, 1)
+        return scale_pixels(picture).reshape(-1)
+
+
+def _split_folders(root):
+    """{"train": "train", "test": "test"} for a train/ and test/ layout, else {"train": ""}."""
+    if not root.exists():
+        raise NnfsError(f"{root}: no such folder")
+    if not root.is_dir():
+        raise NnfsError(f"{root}: not a folder; {EXPECTED}")
+    found = set(_subfolders(root))
+    if not found:
+        raise NnfsError(f"{root}: no class subfolders; {EXPECTED}")
+    if found <= set(SPLIT_FOLDERS):
+        if "train" not in found:
+            raise NnfsError(f"{root}: has test/ but no train/; {EXPECTED}")
+        return {split: split for split in SPLIT_FOLDERS if split in found}
+    return {"train": ""}
+
+
+def _class_folders(folder, required=True):
+    """The class folder names in `folder`: sorted, as numbers when they all are."""
+    names = _subfolders(folder)
+    if not names and required:
+        raise NnfsError(f"{folder}: no class subfolders; {EXPECTED}")
+    if all(name.isdigit() for name in names):
+        return sorted(names, key=lambda name: (int(name), name))
+    return sorted(names)
+
+
+def _has_files(folder):
+    """Whether `folder` or a folder in it holds a visible file."""
+    try:
+        with os.scandir(folder) as entries:
+            visible = [entry for entry in entries if not entry.name.startswith(".")]
+    except OSError as error:
+        raise NnfsError(f"cannot read {folder}: {error.strerror or error}") from None
+    return (any(not entry.is_dir() for entry in visible)
+            or any(_has_files(entry.path) for entry in visible if entry.is_dir()))
+
+
+def _subfolders(folder):
+    try:
+        with os.scandir(folder) as entries:
+            return [entry.name for entry in entries
+                    if entry.is_dir() and not entry.name.startswith(".")]
+    except OSError as error:
+        raise NnfsError(f"cannot read {folder}: {error.strerror or error}") from None

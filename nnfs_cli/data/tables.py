@@ -1,0 +1,181 @@
+"""CSV files -> a Table of text cells that remembers the line each row came from, and columns
+of cells -> numbers. The csv module splits the cells in C and NumPy converts whole columns, so
+a large file costs no Python step per cell. Problems name the file and the line."""
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from nnfs_cli.errors import NnfsError
+
+# Cells that mean "no value", as most tools write them (pandas' defaults, R's NA, UCI's "?").
+MISSING = ["", "NA", "N/A", "NaN", "nan", "null", "NULL", "?"]
+
+
+@dataclass
+class Table:
+    """A CSV file with a header line: `cells` (rows, columns) of text, `lines` the line of
+    each row in the file (1-based; the header is usually line 1)."""
+
+    path: Path
+    header: list
+    cells: np.ndarray
+    lines: np.ndarray
+    header_line: int = 1
+    _parsed: dict = field(default_factory=dict, repr=False)
+
+    def __len__(self):
+        return len(self.cells)
+
+    def subset(self, rows):
+        """The table of row numbers `rows` only."""
+        return Table(self.path, self.header, self.cells[rows], self.lines[rows], self.header_line)
+
+    def where(self, row):
+        """`file:line` of row number `row`."""
+        return f"{self.path}:{self.lines[row]}"
+
+    def column(self, name):
+        return self.cells[:, self.header.index(name)]
+
+    def parsed(self, name):
+        """Column `name` read as numbers (parse_column), parsed once."""
+        if name not in self._parsed:
+            self._parsed[name] = parse_column(self.column(name))
+        return self._parsed[name]
+
+    def rows(self):
+        """The rows as lists of text, as the file had them (for writing them back)."""
+        return self.cells.tolist()
+
+
+def read_table(path, delimiter=","):
+    """Read the CSV file `path` (UTF-8, a header line, one row per line or quoted cells
+    spanning lines); blank lines are skipped. NnfsError naming the file and line for an
+    unreadable or empty file, a header without rows, a repeated column name or a ragged row."""
+    path = Path(path)
+    text = _read_text(path)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter,
+                        skipinitialspace=True)
+    try:
+        if '"' in text:   # a quoted cell may span lines: ask the reader where each row began
+            rows, lines = [], []
+            start = 1
+            for row in reader:
+                rows.append(row)
+                lines.append(start)
+                start = reader.line_num + 1
+        else:
+            rows = list(reader)
+            lines = range(1, len(rows) + 1)
+    except csv.Error as error:
+        raise NnfsError(f"{path}:{reader.line_num}: {error}") from None
+    lines = np.fromiter(lines, dtype=np.int64, count=len(rows))
+    lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+    blank = lengths == 0
+    for index in np.flatnonzero(lengths == 1):   # a line of spaces
+        blank[index] = not rows[index][0].strip()
+    kept = np.flatnonzero(~blank)
+    if not len(kept):
+        raise NnfsError(f"{path}: the file is empty; expected a header line and rows of values")
+    header_line = lines[kept[0]]
+    header = _header(rows[kept[0]], path, header_line)
+    kept = kept[1:]
+    if not len(kept):
+        raise NnfsError(f"{path}: no rows after the header line")
+    ragged = kept[lengths[kept] != len(header)]
+    if len(ragged):
+        first = ragged[0]
+        raise NnfsError(f"{path}:{lines[first]}: {_count(lengths[first], 'value')}, but the "
+                        f"header has {_count(len(header), 'column')}")
+    cells = np.array([rows[index] for index in kept], dtype=object)
+    return Table(path, header, cells, lines[kept], int(header_line))
+
+
+def _read_text(path):
+    if not path.exists():
+        raise NnfsError(f"{path}: no such file")
+    if not path.is_file():
+        raise NnfsError(f"{path}: not a regular file")
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise NnfsError(f"{path}: cannot read: {error.strerror or error}") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        raise NnfsError(f"{path}:{line}: not UTF-8 text (byte {raw[error.start]:#04x}); "
+                        "save the file as UTF-8") from None
+
+
+def _header(row, path, line):
+    names = [name.strip() or f"column_{index}" for index, name in enumerate(row)]
+    seen = set()
+    for name in names:
+        if name in seen:
+            raise NnfsError(f"{path}:{line}: the header names column {name!r} twice")
+        seen.add(name)
+    return names
+
+
+@dataclass
+class Column:
+    """One column's cells read as numbers: `values` (float64, NaN unless a finite number),
+    where cells are `missing` (see MISSING) and where present cells are `not_numbers`;
+    `text` is the cells without surrounding spaces."""
+
+    values: np.ndarray
+    missing: np.ndarray
+    not_numbers: np.ndarray
+    text: np.ndarray
+
+    @property
+    def numeric_share(self):
+        """The fraction of present cells that are numbers (1.0 for a column with none)."""
+        present = np.count_nonzero(~self.missing)
+        return 1.0 if not present else 1 - np.count_nonzero(self.not_numbers) / present
+
+
+def parse_column(cells):
+    """A column of text cells -> Column. A column of numbers converts in C; any other is
+    parsed once per distinct value."""
+    nothing = np.zeros(len(cells), dtype=bool)
+    try:
+        values = cells.astype(np.float64)
+        if np.isfinite(values).all():
+            return Column(values, nothing, nothing, cells)
+    except (ValueError, TypeError):
+        pass
+    distinct, inverse = np.unique(cells, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    text = np.array([cell.strip() for cell in distinct], dtype=object)
+    missing = np.isin(text, MISSING)
+    values = np.array([_number(cell) for cell in text], dtype=np.float64).reshape(-1)
+    not_numbers = ~missing & ~np.isfinite(values)
+    values[~np.isfinite(values)] = np.nan
+    return Column(values[inverse], missing[inverse], not_numbers[inverse], text[inverse])
+
+
+def _number(text):
+    try:
+        return float(text)
+    except ValueError:
+        return np.nan
+
+
+def is_integral(values):
+    return bool(np.all(np.floor(values) == values))
+
+
+def number_name(value):
+    """A number as a class name: 3 rather than 3.0."""
+    value = float(value)
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
+def _count(n, noun):
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
