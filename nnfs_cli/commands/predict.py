@@ -15,20 +15,26 @@ from nnfs_cli.errors import NnfsError
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of lines.")
 # images.INVERT_CHOICES, spelled out so that `nnfs --help` need not import OpenCV.
 @click.option("--invert", type=click.Choice(["auto", "yes", "no"]), default="auto",
-              show_default=True, help="Make pictures light-on-dark: auto when the background "
-              "is light.")
+              show_default=True, help="Fashion-MNIST runs: make pictures light-on-dark, auto "
+              "when the background is light.")
 @click.option("--best", is_flag=True, help="Use the run's params_best.pkl.")
 @click.option("--recursive", "-r", is_flag=True,
               help="Also take the files in the folders inside each DIR.")
-def predict(inputs, run_dir, top_k, as_json, invert, best, recursive):
-    """Classify pictures with a run on pictures (Fashion-MNIST), or predict rows of features
-    (.npy or .csv, one sample per row) with any run. A DIR means every file in it, sorted
-    (and in its subfolders with --recursive). A blank picture is an error, not a guess.
+@click.option("--output", type=click.Path(dir_okay=False),
+              help="Also write the predictions to this CSV file: the rows of CSV inputs with "
+              "prediction (and confidence) columns added, else one line per input.")
+def predict(inputs, run_dir, top_k, as_json, invert, best, recursive, output):
+    """Classify pictures with a run on pictures (Fashion-MNIST, image folders), or predict
+    rows with a run on rows: for a csv run, CSV files with the training file's columns (the
+    target column may be there and is ignored); for others, .npy or .csv rows of features.
+    A DIR means every file in it, sorted (and in its subfolders with --recursive). A blank
+    picture is an error, not a guess (for Fashion-MNIST runs).
 
     \b
     Example:
       nnfs predict examples/pants.png
       nnfs predict shirt.jpg photos/ --recursive
+      nnfs predict patients.csv --run runs/patients-20261127-101500 --output preds.csv
       nnfs predict points.csv --run runs/spiral-20261127-101500 --top-k 2 --json
     """
     from nnfs_cli.reporter import count
@@ -43,7 +49,7 @@ def predict(inputs, run_dir, top_k, as_json, invert, best, recursive):
             names = ", ".join(inside[:3]) + (", ..." if len(inside) > 3 else "")
             click.echo(f"{folder}: skipped its {count(len(inside), 'subfolder')} ({names}); "
                        "--recursive takes them too", err=True)
-    results, errors = prediction.predict(run, inputs, top_k, invert, recursive)
+    results, errors = prediction.predict(run, inputs, top_k, invert, recursive, output)
     for message in errors:
         click.echo(f"{NnfsError.prefix}{message}", err=True)
     click.echo(prediction.render(results, as_json), nl=False)

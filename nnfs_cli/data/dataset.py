@@ -80,6 +80,9 @@ class Dataset:
     test_split = False
     path_options = ()
     notes = ()
+    # predict refuses a near-uniform picture: nothing in Fashion-MNIST looks like one, but
+    # a folder of one's own pictures may have a class of them (sky, empty shelves...)
+    refuses_blank_pictures = True
 
     @property
     def known_before_loading(self):

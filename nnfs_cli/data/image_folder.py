@@ -26,6 +26,7 @@ class ImageFolder(Dataset):
 
     predict_inputs = ("images",)
     path_options = ("path",)
+    refuses_blank_pictures = False
     constraints = {
         "path": validators.text,
         "size": validators.image_size,

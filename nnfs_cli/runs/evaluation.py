@@ -6,7 +6,7 @@ import json
 import numpy as np
 
 from nnfs_cli import atomic
-from nnfs_cli.errors import NnfsError
+from nnfs_cli.errors import ConfigError, NnfsError
 from nnfs_cli.reporter import Reporter
 from nnfs_cli.runs import components
 from nnfs_cli.runs.training import evaluate
@@ -20,7 +20,11 @@ def evaluate_run(run, split=None, batch_size=None):
     config = run.config
     reporter = Reporter()
     run.data.ensure_available(False, reporter)
-    splits = run.data.load(config["seed"], reporter)
+    try:
+        splits = run.data.load(config["seed"], reporter)
+    except ConfigError as error:   # the run's own config no longer fits its data files
+        raise NnfsError("\n".join(f"{run.path / 'config.yaml'}: {problem}"
+                                   for problem in error.problems)) from None
     split = split or ("test" if splits.x_test is not None else "validation")
     x, labels = splits.split(split)
     if x is None:
@@ -45,7 +49,8 @@ def evaluate_run(run, split=None, batch_size=None):
               "loss": loss, "accuracy": accuracy}
     outputs = run.outputs(x, batch_size)
     if run.task == "regression":
-        errors = outputs - y
+        # On the targets' own scale (a csv data set may standardise them inside).
+        errors = run.data.restore_targets(outputs) - run.data.restore_targets(y)
         report.update(mse=float(np.mean(np.square(errors), dtype=np.float64)),
                       mae=float(np.mean(np.abs(errors), dtype=np.float64)),
                       precision=metric.precision)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nnfs_cli.data.rows import ROW_SUFFIXES, read_rows
+from nnfs_cli.data.rows import ROW_SUFFIXES, Rows
 from nnfs_cli.errors import NnfsError
 from nnfs_cli.registry import DATASETS
 from nnfs_cli.reporter import count
@@ -104,33 +104,48 @@ def _visible_files(folder, recursive):
             yield from _visible_files(path, recursive)
 
 
-def predict(run, args, top_k=3, invert="auto", recursive=False):
+def predict(run, args, top_k=3, invert="auto", recursive=False, output=None):
     """Predict every image or row named by `args` (directories mean their files, sorted).
-    Returns (results, errors): result dicts in input order, and one message per bad file."""
-    names, rows, errors = [], [], []
+    Returns (results, errors): result dicts in input order, and one message per bad file.
+    `output` names a CSV file to write the predictions to (predictions_csv.py)."""
+    names, blocks, tables, errors = [], [], [], []
     for path in list_inputs(args, recursive):
         try:
             x = _read_input(run, path, invert)
         except NnfsError as error:
             errors.append(str(error))
             continue
-        names += [str(path)] if x.ndim == 1 else [f"{path}#{row}" for row in range(len(x))]
-        rows.append(x.reshape(-1, run.n_inputs))
-    if not rows:
+        if not isinstance(x, Rows):
+            names.append({"path": str(path)})
+            x = Rows(x.reshape(1, -1))
+        elif x.lines is not None:   # rows of a table: named by their line in the file
+            tables.append((x, len(names)))
+            names += [{"path": str(path), "row": line} for line in x.lines]
+        else:
+            names += [{"path": f"{path}#{row}"} for row in range(len(x.x))]
+        blocks.append(x.x.reshape(-1, run.n_inputs))
+    if not blocks:
         return [], errors
-    outputs = run.outputs(np.concatenate(rows), BATCH)
+    outputs = run.outputs(np.concatenate(blocks), BATCH)
     if run.task == "regression":
-        return [{"path": name, "values": [float(v) for v in out]}
-                for name, out in zip(names, outputs)], errors
-    scores = run.class_scores(outputs)
-    k = min(top_k, scores.shape[1])
-    return [_classified(name, row, run.class_names, k) for name, row in zip(names, scores)], errors
+        values = run.data.restore_targets(outputs)
+        results = [{**name, "value": float(row[0])} if "row" in name and len(row) == 1
+                   else {**name, "values": [float(v) for v in row]}
+                   for name, row in zip(names, values)]
+    else:
+        scores = run.class_scores(outputs)
+        k = min(top_k, scores.shape[1])
+        results = [_classified(name, row, run.class_names, k) for name, row in zip(names, scores)]
+    if output is not None:
+        from nnfs_cli.runs.predictions_csv import write_predictions
+        write_predictions(output, results, tables)
+    return results, errors
 
 
 def _classified(name, scores, class_names, k):
     best = np.argsort(-scores, kind="stable")[:k]
     top = [{"label": class_names[i], "index": int(i), "confidence": float(scores[i])} for i in best]
-    return {"path": name, **top[0], "top_k": top}
+    return {**name, **top[0], "top_k": top}
 
 
 def render(results, as_json=False):
@@ -152,27 +167,31 @@ def _finite(value):
 
 
 def format_result(result):
-    """One line: `shirt.jpg: Shirt 0.81 (Shirt 0.81, T-shirt/top 0.12, Pullover 0.04)`."""
+    """One line: `shirt.jpg: Shirt 0.81 (Shirt 0.81, T-shirt/top 0.12, Pullover 0.04)`;
+    rows of a table are named by their line: `rows.csv:12: benign 0.97 (...)`."""
+    where = result["path"] + (f":{result['row']}" if "row" in result else "")
+    if "value" in result:
+        return f"{where}: {result['value']:.6g}"
     if "values" in result:
-        return f"{result['path']}: " + " ".join(f"{value:.6g}" for value in result["values"])
+        return f"{where}: " + " ".join(f"{value:.6g}" for value in result["values"])
     top = ", ".join(f"{item['label']} {item['confidence']:.2f}" for item in result["top_k"])
-    return f"{result['path']}: {result['label']} {result['confidence']:.2f} ({top})"
+    return f"{where}: {result['label']} {result['confidence']:.2f} ({top})"
 
 
 def _read_input(run, path, invert):
-    """A picture -> (n_inputs,); a .npy or .csv file -> (rows, n_inputs), prepared the way
-    the run's data set prepared its training data."""
+    """A picture -> (n_inputs,); a .npy or .csv file -> Rows, prepared the way the run's data
+    set prepared its training data."""
     data = run.data
     if path.suffix.lower() in ROW_SUFFIXES:
         if "rows" not in data.predict_inputs:
             raise NnfsError(f"{path}: this model takes pictures, not rows of features")
-        return data.prepare_rows(read_rows(path, run.n_inputs))
+        return data.read_rows(path, run.n_inputs)
     if "images" not in data.predict_inputs:
         raise NnfsError(f"{path}: this model takes rows of {run.n_inputs} feature(s), "
                         "not pictures; give .npy or .csv files")
     from nnfs_cli.data import photos
-    image = photos.read_image(path)
-    if photos.almost_blank(image):
+    image = data.read_picture(path)
+    if data.refuses_blank_pictures and photos.almost_blank(image):
         # A model still answers for a blank picture ("Sandal 0.69"): say there is nothing.
         raise NnfsError(f"{path}: the image is almost blank (nothing in it stands out from "
                         "its background), so there is nothing to classify")
