@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from fashion_runs import run_cli
 from nnfs_cli.data.csv_table import CsvTable
 from nnfs_cli.data.tables import parse_column, read_table
 from nnfs_cli.errors import ConfigError, NnfsError
@@ -140,6 +141,22 @@ def test_csv_regression_is_predicted_on_the_targets_own_scale(tmp_path):
     output = tmp_path / "out.csv"
     assert nnfs("predict", rows, "--run", tmp_path / "run", "--output", output).code == 0
     assert output.read_text().splitlines()[0] == "rooms,area,district,prediction"
+
+
+def test_a_csv_run_resumes_with_the_preprocessing_it_fitted(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write_csv(tmp_path / "fruit.csv", FRUIT, fruit_rows(120, seed=4))
+    write_csv(tmp_path / "fruit_test.csv", FRUIT, fruit_rows(30, seed=5))
+    fruit_config(tmp_path)
+    assert run_cli("train", "config.yaml", "--run-dir", "straight", "--epochs", "4").exit_code == 0
+    assert run_cli("train", "config.yaml", "--run-dir", "halves", "--epochs", "2").exit_code == 0
+    resumed = run_cli("train", "--resume", "halves", "--epochs", "4")
+    assert resumed.exit_code == 0, resumed.output
+    assert (tmp_path / "halves" / "params.pkl").read_bytes() == \
+        (tmp_path / "straight" / "params.pkl").read_bytes()
+    summaries = [json.loads((tmp_path / run / "summary.json").read_text())
+                 for run in ("straight", "halves")]
+    assert summaries[0]["data_state"] == summaries[1]["data_state"]
 
 
 # --- bad input: one line, the right exit code, no run directory ----------------------------

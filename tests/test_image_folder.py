@@ -76,6 +76,12 @@ def test_predict_pictures_and_folders_with_the_runs_size_and_color(shapes, tmp_p
     assert np.mean([r["label"] == kind for r, kind in zip(results, expected)]) >= 0.75
     line = nnfs("predict", tmp_path / "00.jpg", "--run", run).stdout
     assert line.startswith(f"{tmp_path / '00.jpg'}: {results[0]['label']} ")
+    output = tmp_path.parent / f"{tmp_path.name}-preds.csv"
+    assert nnfs("predict", tmp_path / "00.jpg", tmp_path / "01.jpg", "--run", run,
+                "--output", output).code == 0
+    assert output.read_text().splitlines() == [
+        "path,row,prediction,confidence",
+        *[f"{r['path']},,{r['label']},{r['confidence']:.6g}" for r in results[:2]]]
 
 
 def test_train_and_test_folders_in_rgb(tmp_path):

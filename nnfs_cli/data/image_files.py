@@ -162,11 +162,6 @@ class ImageTree:
         listing, digest = self._listing()
         self.write_cache(self._decode_listing(listing), digest)
 
-    def files(self, split, label):
-        """The visible image files under one label folder (subfolders too), sorted by path."""
-        folder = os.path.join(self.root, self.splits[split], label)
-        return [Path(path) for path, _, _ in self._walk(folder, "")]
-
     def _is_image(self, name):
         if name.startswith("."):
             return False
