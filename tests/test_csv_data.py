@@ -117,6 +117,24 @@ def test_csv_predict_refuses_unseen_categories_and_missing_columns(fruit, tmp_pa
         "here (data.missing: mean fills numbers)"]
 
 
+def test_a_run_without_its_fitted_state_is_one_line(fruit, tmp_path):
+    import shutil
+    _, run, _ = fruit
+    copy = Path(shutil.copytree(run, tmp_path / "run"))
+    summary = json.loads((copy / "summary.json").read_text())
+    broken = {**summary, "data_state": {**summary["data_state"], "features": [{"name": "x"}]}}
+    (copy / "summary.json").write_text(json.dumps(broken))
+    result = run_cli("evaluate", copy)
+    assert (result.exit_code, result.stderr) == (
+        1, f"Error: {copy / 'summary.json'}: data_state does not fit data set csv: 'kind'\n")
+    del summary["data_state"]
+    (copy / "summary.json").write_text(json.dumps(summary))
+    result = run_cli("predict", tmp_path / "any.csv", "--run", copy)
+    assert (result.exit_code, result.stderr) == (
+        1, f"Error: {copy / 'summary.json'}: no data_state for the csv data set, so its inputs "
+           "and classes are unknown; the run never finished loading its data\n")
+
+
 def test_csv_regression_is_predicted_on_the_targets_own_scale(tmp_path):
     write_csv(tmp_path / "houses.csv", HOUSES, house_rows(400, seed=3))
     config(tmp_path, "name: csv\npath: houses.csv\ntarget: price\n", regressor(32),

@@ -10,6 +10,7 @@ image rebuilds it. Pictures are stored as decoded, (height, width) gray or (heig
 
 import hashlib
 import json
+import operator
 import os
 from pathlib import Path
 
@@ -26,6 +27,7 @@ CACHE = "cache.npz"
 CACHE_FORMAT = 3
 COLORS = ("gray", "rgb")
 CENTRE = 127.5   # pixels 0-255 -> [-1, 1]: (x - 127.5) / 127.5, as the book scales them
+_NAME = operator.attrgetter("name")
 
 
 class UnreadableImage(NnfsError):
@@ -172,14 +174,16 @@ class ImageTree:
         `folder`, sorted by path; [] if the folder is missing."""
         try:
             with os.scandir(folder) as scan:
-                entries = sorted((entry for entry in scan if not entry.name.startswith(".")),
-                                 key=lambda entry: entry.name)
+                entries = sorted(scan, key=_NAME)
             found = []
             for entry in entries:
+                name = entry.name
+                if name.startswith("."):
+                    continue
                 if entry.is_dir():
-                    found += self._walk(entry.path, f"{relative}{entry.name}/")
-                elif self._is_image(entry.name):
-                    found.append((entry.path, relative + entry.name, entry.stat()))
+                    found += self._walk(entry.path, f"{relative}{name}/")
+                elif self.suffixes is None or name.lower().endswith(self.suffixes):
+                    found.append((entry.path, relative + name, entry.stat()))
             return found
         except FileNotFoundError as error:
             if error.filename == folder:

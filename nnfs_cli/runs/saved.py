@@ -71,12 +71,7 @@ def load_run(run_dir, best=False):
                         "(drop --best to use params.pkl)")
     summary_path = run_dir / "summary.json"
     summary = read_summary(summary_path)
-    data = components.dataset(config)
-    try:
-        data.load_state_dict(summary.get("data_state") or {})
-    except (TypeError, ValueError, KeyError, AttributeError) as error:
-        raise NnfsError(f"{summary_path}: data_state does not fit data set {data.name}: "
-                        f"{str(error)[:200]}") from None
+    data = _fitted_dataset(config, summary.get("data_state") or {}, summary_path)
     model = _build_model(config, data, summary, run_dir / "config.yaml", summary_path)
     _check_class_names(summary, model, summary_path)
     model.set_parameters(check_parameters(safe_pickle.load(params_path), model, params_path))
@@ -142,6 +137,20 @@ def _check_class_names(summary, model, path):
     if width is not None and len(names) != width:
         raise NnfsError(f"{path}: class_names has {len(names)} name(s), but the model scores "
                         f"{width} classes")
+
+
+def _fitted_dataset(config, state, summary_path):
+    """The run's data set with the state it fitted in training (its columns, classes...)."""
+    data = components.dataset(config)
+    try:
+        data.load_state_dict(state)
+    except (TypeError, ValueError, KeyError, AttributeError) as error:
+        raise NnfsError(f"{summary_path}: data_state does not fit data set {data.name}: "
+                        f"{str(error)[:200]}") from None
+    if not data.known_before_loading:
+        raise NnfsError(f"{summary_path}: no data_state for the {data.name} data set, so its "
+                        "inputs and classes are unknown; the run never finished loading its data")
+    return data
 
 
 def _read_config(path):
