@@ -12,6 +12,7 @@ from nnfs_cli import validators
 from nnfs_cli.data.dataset import Dataset, Splits, make_splits
 from nnfs_cli.data.rows import Rows, read_rows
 from nnfs_cli.data.table_encoding import TableEncoder
+from nnfs_cli.data.table_learning import learn
 from nnfs_cli.data.tables import read_table
 from nnfs_cli.errors import NnfsError
 from nnfs_cli.registry import DATASETS
@@ -67,7 +68,7 @@ class CsvTable(Dataset):
             options = dict(self.options)
             if options["target"] is None:
                 options["target"] = len(table.header) - 1
-            self._adopt(TableEncoder.learn(table, options))
+            self._adopt(TableEncoder(learn(table, options)))
         encoder = self.encoder
         raw, y, kept = encoder.encode_raw(table, "train", self.path)
         raw_test = y_test = None

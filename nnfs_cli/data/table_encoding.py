@@ -1,20 +1,18 @@
-"""What the `csv` data set learns from its training file, and how it turns any table with the
-same columns into model inputs and targets: numbers scaled, text one-hot encoded, class names
-from the target column. The learnt state is plain JSON, saved in the run (summary.json's
+"""How the `csv` data set turns a table with its training file's columns into model inputs and
+targets: numbers scaled, text one-hot encoded, class names from the target column. The state
+(learnt in table_learning.py, fitted here) is plain JSON, saved in the run (summary.json's
 data_state), so evaluate and predict prepare new rows exactly as training did."""
 
 import numpy as np
 
-from nnfs_cli.data.tables import is_integral, number_name, parse_column
-from nnfs_cli.errors import ConfigError, NnfsError
+from nnfs_cli.data.tables import Column
+from nnfs_cli.errors import NnfsError
 
-AUTO_CLASSES = 20   # task: auto takes whole numbers with at most this many values for classes
-MAX_CATEGORIES = 1000   # more distinct texts in a feature column is an identifier, not categories
 
 
 class TableEncoder:
-    """Built by `learn` from a training table (then `fit` on the training rows), or from a
-    saved `state`."""
+    """Applies a state: learnt from a training table (table_learning.py), then `fit` on the
+    training rows; or saved in a run."""
 
     def __init__(self, state):
         self.state = state
@@ -32,39 +30,6 @@ class TableEncoder:
         """Model inputs per row: one per number column, one per category of a text column."""
         return sum(1 if feature["kind"] == "number" else len(feature["categories"])
                    for feature in self.state["features"])
-
-    # --- learning from the training file ---------------------------------------------------
-
-    @classmethod
-    def learn(cls, table, options):
-        """The columns, task, classes and categories of a training `table`; `options` are the
-        data set's (target, features, categorical, task, missing, scale, scale_target)."""
-        target = _resolve(table, options["target"], "data.target")
-        if options["features"] is None:
-            features = [name for name in table.header if name != target]
-        else:
-            features = [_resolve(table, ref, f"data.features[{index}]")
-                        for index, ref in enumerate(options["features"])]
-        categorical = [_resolve(table, ref, f"data.categorical[{index}]")
-                       for index, ref in enumerate(options["categorical"] or [])]
-        problems = _feature_problems(features, target, categorical)
-        if problems:
-            raise ConfigError(problems)
-        columns = {name: table.parsed(name) for name in [target, *features]}
-        keep = _rows_to_keep(columns, options["missing"], "train")
-        if not len(keep):
-            raise NnfsError(f"{table.path}: no rows left once rows with missing cells are dropped")
-        table, columns = _subset(table, columns, keep)
-        state = {"columns": list(table.header), "target": target, "missing": options["missing"],
-                 "scale": options["scale"], "scale_target": options["scale_target"]}
-        _check_missing(table, {target: columns[target]}, options["missing"], "train")
-        state.update(_learn_target(table, target, columns[target], options["task"]))
-        state["features"] = [_learn_feature(table, name, columns[name], name in categorical)
-                             for name in features]
-        numbers = {feature["name"] for feature in state["features"] if feature["kind"] == "number"}
-        _check_missing(table, {name: columns[name] for name in features}, options["missing"],
-                       "train", numbers)
-        return cls(state)
 
     def fit(self, raw, y):
         """Fix the scaling (and the means that fill missing numbers) from the training rows:
@@ -98,12 +63,12 @@ class TableEncoder:
             _check_same_columns(table, state["columns"], reference)
             names = [state["target"], *features]
         columns = {name: table.parsed(name) for name in names}
-        keep = _rows_to_keep(columns, state["missing"], purpose)
+        keep = rows_to_keep(columns, state["missing"], purpose)
         if not len(keep):
             raise NnfsError(f"{table.path}: no rows left once rows with missing cells are dropped")
-        kept, columns = _subset(table, columns, keep)
+        kept, columns = subset(table, columns, keep)
         numbers = {feature["name"] for feature in state["features"] if feature["kind"] == "number"}
-        _check_missing(kept, columns, state["missing"], purpose, numbers)
+        check_missing(kept, columns, state["missing"], purpose, numbers)
         raw = np.empty((len(keep), len(features)), dtype=np.float64)
         for index, feature in enumerate(state["features"]):
             raw[:, index] = _raw_feature(kept, feature, columns[feature["name"]])
@@ -136,10 +101,10 @@ class TableEncoder:
     def _targets(self, table, column):
         state, name = self.state, self.state["target"]
         if self.task == "regression":
-            _refuse_text(table, name, column, "a regression target must be a number")
+            refuse_text(table, name, column, "a regression target must be a number")
             return column.values
         if state["labels"] == "numbers":
-            _refuse_text(table, name, column, "the classes of this column are numbers")
+            refuse_text(table, name, column, "the classes of this column are numbers")
             known, found = np.array(state["class_values"]), column.values
         else:
             known, found = np.array(state["class_names"], dtype=object), column.text
@@ -154,36 +119,7 @@ class TableEncoder:
 
 # --- helpers -----------------------------------------------------------------------------
 
-def _resolve(table, ref, key):
-    """A column reference (name or 0-based number) -> its name; ConfigError if there is none."""
-    if isinstance(ref, int):
-        if ref < len(table.header):
-            return table.header[ref]
-        raise ConfigError([f"{key}: there is no column {ref} in {table.path}, which has "
-                           f"{len(table.header)} (0 to {len(table.header) - 1})"])
-    if ref in table.header:
-        return ref
-    hint = ""
-    if parse_column(np.array(table.header, dtype=object)).numeric_share > 0.5:
-        hint = "; its first line looks like data, but it must be a header line of column names"
-    raise ConfigError([f"{key}: no column {ref!r} in {table.path}; its columns are "
-                       f"{', '.join(table.header)}{hint}"])
-
-
-def _feature_problems(features, target, categorical):
-    problems = []
-    if target in features:
-        problems.append(f"data.features: lists the target column {target!r}")
-    if len(set(features)) != len(features):
-        problems.append("data.features: names a column twice")
-    if not features:
-        problems.append("data.features: no columns are left to learn from")
-    problems += [f"data.categorical[{index}]: {name!r} is not one of the feature columns"
-                 for index, name in enumerate(categorical) if name not in features]
-    return problems
-
-
-def _rows_to_keep(columns, missing, purpose):
+def rows_to_keep(columns, missing, purpose):
     """Row numbers to use: all, or with `missing: drop` (when not predicting) those without
     a missing cell."""
     rows = len(next(iter(columns.values())).missing)
@@ -195,7 +131,7 @@ def _rows_to_keep(columns, missing, purpose):
     return np.flatnonzero(~absent)
 
 
-def _check_missing(table, columns, missing, purpose, numbers=()):
+def check_missing(table, columns, missing, purpose, numbers=()):
     """A missing cell is an error, unless `missing: mean` fills it (columns of `numbers`)."""
     for name, column in columns.items():
         if missing == "mean" and name in numbers:
@@ -214,60 +150,19 @@ def _missing_hint(missing, purpose):
     return "set data.missing: drop to skip such rows, or mean to fill numbers"
 
 
-def _subset(table, columns, rows):
+def subset(table, columns, rows):
     """`table` and its parsed `columns` restricted to row numbers `rows`."""
     if len(rows) == len(table):
         return table, columns
-    return table.subset(rows), {name: type(column)(column.values[rows], column.missing[rows],
-                                                   column.not_numbers[rows], column.text[rows])
+    return table.subset(rows), {name: Column(column.values[rows], column.missing[rows],
+                                             column.not_numbers[rows], column.text[rows])
                                 for name, column in columns.items()}
-
-
-def _learn_target(table, name, column, task):
-    present = ~column.missing
-    if task == "auto":
-        if column.not_numbers.any():
-            if column.numeric_share >= 0.5:
-                _refuse_text(table, name, column,
-                             "set data.task: classification if the column holds class names")
-            task = "classification"
-        else:
-            values = np.unique(column.values[present])
-            task = ("classification" if is_integral(values) and len(values) <= AUTO_CLASSES
-                    else "regression")
-    if task == "regression":
-        return {"task": task}
-    if column.not_numbers.any():
-        names = np.unique(column.text[present]).tolist()
-        learnt = {"labels": "text", "class_names": names}
-    else:
-        values = np.unique(column.values[present])
-        learnt = {"labels": "numbers", "class_values": values.tolist(),
-                  "class_names": [number_name(value) for value in values]}
-    if len(learnt["class_names"]) < 2:
-        raise NnfsError(f"{table.path}: the target column {name!r} holds one class only "
-                        f"({learnt['class_names'][0]!r}); a classifier needs two or more")
-    return {"task": task, **learnt}
-
-
-def _learn_feature(table, name, column, categorical):
-    if categorical or column.numeric_share < 0.5:
-        categories = np.unique(column.text[~column.missing]).tolist()
-        if len(categories) > MAX_CATEGORIES:
-            raise NnfsError(f"{table.path}: column {name!r} holds {len(categories)} different "
-                            f"texts, more than the {MAX_CATEGORIES} categories a column may "
-                            "have; if it names or numbers the rows, leave it out with "
-                            "data.features")
-        return {"name": name, "kind": "category", "categories": categories}
-    _refuse_text(table, name, column,
-                 "list the column in data.categorical to treat its values as categories")
-    return {"name": name, "kind": "number"}
 
 
 def _raw_feature(table, feature, column):
     if feature["kind"] == "number":
-        _refuse_text(table, feature["name"], column,
-                     "the column held numbers in the training file")
+        refuse_text(table, feature["name"], column,
+                    "the column held numbers in the training file")
         return column.values
     categories = np.array(feature["categories"], dtype=object)
     found = column.text
@@ -281,7 +176,7 @@ def _raw_feature(table, feature, column):
     return np.where(column.missing, np.nan, index)
 
 
-def _refuse_text(table, name, column, hint):
+def refuse_text(table, name, column, hint):
     rows = np.flatnonzero(column.not_numbers)
     if len(rows):
         row = rows[0]
