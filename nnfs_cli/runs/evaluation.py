@@ -50,10 +50,12 @@ def evaluate_run(run, split=None, batch_size=None):
     outputs = run.outputs(x, batch_size)
     if run.task == "regression":
         # On the targets' own scale (a csv data set may standardise them inside).
-        errors = run.data.restore_targets(outputs) - run.data.restore_targets(y)
+        restore = run.data.restore_targets
+        errors = restore(outputs) - restore(y)
+        zero = np.zeros((1, 1))
         report.update(mse=float(np.mean(np.square(errors), dtype=np.float64)),
                       mae=float(np.mean(np.abs(errors), dtype=np.float64)),
-                      precision=metric.precision)
+                      precision=float((restore(zero + metric.precision) - restore(zero))[0, 0]))
     else:
         predicted = np.argmax(run.class_scores(outputs), axis=1)
         matrix = confusion_matrix(np.asarray(labels), predicted, len(run.class_names))
