@@ -55,6 +55,8 @@ def regressor(hidden=16):
 
 # --- tables -------------------------------------------------------------------------------
 
+FRUIT_HEADER = ["weight", "color", "length", "size"]
+HOUSE_HEADER = ["rooms", "area", "district", "price"]
 SIZES = ["small", "medium", "large"]
 COLORS = ["red", "green", "blue"]
 

@@ -159,8 +159,8 @@ def test_case_only_mistakes_get_the_name(write_config):
     text = (SPIRAL.replace("name: spiral,", "name: Spiral,").replace("name: adam,", "name: Adam,")
             .replace("- relu", "- ReLU").replace("loss: categorical", "loss: Categorical"))
     assert problems(write_config, text) == [
-        "data: unknown data set 'Spiral'; choose from fashion_mnist, sine, spiral, vertical "
-        "(did you mean 'spiral'?)",
+        "data: unknown data set 'Spiral'; choose from csv, fashion_mnist, image_folder, npz, "
+        "sine, spiral, vertical (did you mean 'spiral'?)",
         "model[1]: unknown layer or activation 'ReLU'; choose from dense, dropout, linear, relu, "
         "sigmoid, softmax (did you mean 'relu'?)",
         "loss: unknown loss 'Categorical_crossentropy'; choose from binary_crossentropy, "
@@ -177,8 +177,8 @@ def test_case_only_mistakes_get_the_name(write_config):
     optimizer: SGD
     """
     assert problems(write_config, text) == [
-        "data: unknown data set 'Fashion_MNIST'; choose from fashion_mnist, sine, spiral, "
-        "vertical (did you mean 'fashion_mnist'?)",
+        "data: unknown data set 'Fashion_MNIST'; choose from csv, fashion_mnist, image_folder, "
+        "npz, sine, spiral, vertical (did you mean 'fashion_mnist'?)",
         "model[0].init: unknown initializer 'He_Normal'; choose from glorot_uniform, he_normal, "
         "normal_0.01, normal_0.1 (did you mean 'he_normal'?)",
         "optimizer: unknown optimizer 'SGD'; choose from adagrad, adam, rmsprop, sgd "

@@ -20,8 +20,8 @@ def train(repo_root, name, tmp_path):
 def train_with(tmp_path, name, *overrides):
     root = Path(__file__).resolve().parents[1]
     args = [arg for override in overrides for arg in ("--set", override)]
-    result = CliRunner().invoke(cli, ["train", str(root / "configs" / f"{name}.yaml"), *args,
-                                      "--run-dir", str(tmp_path / name), "-q"])
+    result = cli_runner().invoke(cli, ["train", str(root / "configs" / f"{name}.yaml"), *args,
+                                       "--run-dir", str(tmp_path / name), "-q"])
     assert result.exit_code == 0, result.output
     return json.loads((tmp_path / name / "summary.json").read_text())
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 
 from nnfs_cli import validators
-from nnfs_cli.data.dataset import Dataset, Splits, make_splits
+from nnfs_cli.data.dataset import (Dataset, InputPreprocessing, OutputPostprocessing, Splits,
+                                   make_splits)
 from nnfs_cli.data.rows import Rows, read_rows
 from nnfs_cli.data.table_encoding import TableEncoder
 from nnfs_cli.data.table_learning import learn
@@ -130,8 +131,20 @@ class CsvTable(Dataset):
         if state:
             self._adopt(TableEncoder(dict(state)))
 
-    def restore_targets(self, values):
-        return self.encoder.restore_targets(values) if self.task == "regression" else values
+    def input_preprocessing(self):
+        """The one-hot encoded row, scaled: (x - means) / deviations (or minima and ranges)."""
+        subtract, divide = self.encoder.scaling()
+        names = self.encoder.input_names()
+        return InputPreprocessing(
+            raw_shape=(len(names),), subtract=subtract, divide=divide,
+            layout=f"the CSV's feature columns as {len(names)} numbers: number columns as they "
+                   "are, one 0/1 column per category of a text column: " + ", ".join(names))
+
+    def output_postprocessing(self):
+        state = self.encoder.state if self.encoder else {}
+        if self.task != "regression" or not state.get("scale_target"):
+            return None
+        return OutputPostprocessing(state["target_scale"], state["target_center"])
 
     def read_rows(self, path, n_inputs):
         """A CSV file with the training file's feature columns (the target and other columns

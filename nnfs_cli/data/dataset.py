@@ -50,6 +50,23 @@ class InputPreprocessing:
         return x.reshape((len(x), *shape))
 
 
+@dataclass(frozen=True)
+class OutputPostprocessing:
+    """The affine map from a regression model's outputs back to the data's targets, for a
+    data set that scaled its targets for training:
+
+        target = output * multiply + add      (in float32)
+    """
+
+    multiply: float
+    add: float
+
+    def apply(self, outputs):
+        x = np.asarray(outputs, dtype=np.float32) * np.float32(self.multiply)
+        x += np.float32(self.add)
+        return x
+
+
 class Dataset:
     """A registered data set. Subclasses set the class attributes below and write `load`.
 
@@ -170,9 +187,16 @@ class Dataset:
         from nnfs_cli.data.rows import Rows, read_rows
         return Rows(self.prepare_rows(read_rows(path, n_inputs)))
 
+    def output_postprocessing(self):
+        """How a regression's outputs map back to the data's targets, as an
+        OutputPostprocessing, or None when training used the targets as they are. `nnfs
+        predict`, `evaluate` and `export` apply it. Called after `load` or `load_state_dict`."""
+        return None
+
     def restore_targets(self, values):
         """Model outputs of a regression -> values on the scale of the data's targets."""
-        return values
+        steps = self.output_postprocessing()
+        return values if steps is None else steps.apply(values)
 
 
 def make_splits(x, y, x_test=None, y_test=None, seed=0, validation="split",

@@ -10,8 +10,9 @@ from pathlib import Path
 import numpy as np
 
 from nnfs_cli import validators
-from nnfs_cli.data.dataset import Dataset, make_splits
-from nnfs_cli.data.image_files import ImageTree, ScaledImages, read_picture, scale_pixels
+from nnfs_cli.data.dataset import Dataset, InputPreprocessing, make_splits
+from nnfs_cli.data.image_files import (CENTRE, ImageTree, ScaledImages, read_picture,
+                                       scale_pixels)
 from nnfs_cli.errors import ConfigError, NnfsError
 from nnfs_cli.registry import DATASETS
 
@@ -111,6 +112,19 @@ class ImageFolder(Dataset):
     def load_state_dict(self, state):
         if state:
             self._adopt(dict(state))
+
+    def input_preprocessing(self):
+        """Pixels 0-255 of the fitted picture, channels first -> (x - 127.5) / 127.5."""
+        height, width = self.size
+        if self.color == "gray":
+            raw_shape, what = (height, width), "gray pixel values 0-255 (height, width)"
+        else:
+            raw_shape = (3, height, width)
+            what = "RGB pixel values 0-255 (channels R, G, B; height; width)"
+        return InputPreprocessing(
+            raw_shape=raw_shape, subtract=CENTRE, divide=CENTRE,
+            layout=f"{width}x{height} {what}, the picture fitted into that size without "
+                   "distortion (scaled, then centred on its border colour)")
 
     def read_picture(self, path):
         return read_picture(path, self.color)

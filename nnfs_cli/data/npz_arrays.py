@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from nnfs_cli import validators
-from nnfs_cli.data.dataset import Dataset, make_splits
+from nnfs_cli.data.dataset import Dataset, InputPreprocessing, make_splits
 from nnfs_cli.data.rows import Rows, read_rows
 from nnfs_cli.data.tables import is_integral, number_name
 from nnfs_cli.errors import ConfigError, NnfsError
@@ -142,6 +142,15 @@ class NpzArrays(Dataset):
     def load_state_dict(self, state):
         if state:
             self._adopt(dict(state))
+
+    def input_preprocessing(self):
+        """None for flat samples (the model takes them as they are); for samples with more
+        axes, the identity on their own shape, so an exported model takes them unflattened."""
+        shape = tuple(self.learnt["shape"])
+        if len(shape) < 2:
+            return None
+        return InputPreprocessing(raw_shape=shape, layout=f"samples of shape {shape} as the "
+                                  "npz file's x holds them, used as they are")
 
     def read_rows(self, path, n_inputs):
         """A .npy of samples shaped like the training ones (one sample, or many along the

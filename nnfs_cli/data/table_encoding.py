@@ -75,28 +75,53 @@ class TableEncoder:
         y = None if purpose == "predict" else self._targets(kept, columns[state["target"]])
         return raw, y, keep
 
-    def transform(self, raw):
-        """Raw features -> float32 model inputs: numbers filled and scaled, categories one-hot."""
+    def raw_inputs(self, raw):
+        """Raw features -> float32 (rows, width) before scaling: number columns with missing
+        cells filled (the training mean), a 0/1 column per category of a text column."""
         x = np.zeros((len(raw), self.width), dtype=np.float32)
         offset = 0
         for index, feature in enumerate(self.state["features"]):
             values = raw[:, index]
             if feature["kind"] == "number":
-                values = np.where(np.isnan(values), feature["fill"], values)
-                x[:, offset] = (values - feature["center"]) / feature["scale"]
+                x[:, offset] = np.where(np.isnan(values), feature["fill"], values)
                 offset += 1
             else:
                 x[np.arange(len(raw)), offset + values.astype(np.intp)] = 1
                 offset += len(feature["categories"])
         return x
 
+    def scaling(self):
+        """(subtract, divide): float32 (width,) arrays, so inputs = (raw_inputs - subtract) /
+        divide; 0 and 1 for the category columns."""
+        subtract, divide = [], []
+        for feature in self.state["features"]:
+            if feature["kind"] == "number":
+                subtract.append(feature["center"])
+                divide.append(feature["scale"])
+            else:
+                subtract += [0.0] * len(feature["categories"])
+                divide += [1.0] * len(feature["categories"])
+        return np.array(subtract, dtype=np.float32), np.array(divide, dtype=np.float32)
+
+    def input_names(self):
+        """What each model input is: `weight`, `color=red`..."""
+        return [name for feature in self.state["features"] for name in (
+            [feature["name"]] if feature["kind"] == "number"
+            else [f"{feature['name']}={category}" for category in feature["categories"]])]
+
+    def transform(self, raw):
+        """Raw features -> float32 model inputs: (raw_inputs - subtract) / divide, in float32
+        as an exported model computes them."""
+        subtract, divide = self.scaling()
+        x = self.raw_inputs(raw)
+        x -= subtract
+        x /= divide
+        return x
+
     def scale_targets(self, y):
         if self.task != "regression":
             return y
         return ((y - self.state["target_center"]) / self.state["target_scale"]).astype(np.float32)
-
-    def restore_targets(self, values):
-        return values * self.state["target_scale"] + self.state["target_center"]
 
     def _targets(self, table, column):
         state, name = self.state, self.state["target"]

@@ -51,11 +51,11 @@ def evaluate_run(run, split=None, batch_size=None):
     if run.task == "regression":
         # On the targets' own scale (a csv data set may standardise them inside).
         restore = run.data.restore_targets
-        errors = restore(outputs) - restore(y)
-        zero = np.zeros((1, 1))
+        errors = restore(outputs).astype(np.float64) - restore(y)
+        steps = run.data.output_postprocessing()
         report.update(mse=float(np.mean(np.square(errors), dtype=np.float64)),
                       mae=float(np.mean(np.abs(errors), dtype=np.float64)),
-                      precision=float((restore(zero + metric.precision) - restore(zero))[0, 0]))
+                      precision=metric.precision * (steps.multiply if steps else 1))
     else:
         predicted = np.argmax(run.class_scores(outputs), axis=1)
         matrix = confusion_matrix(np.asarray(labels), predicted, len(run.class_names))

@@ -25,6 +25,7 @@ class Interface:
     output_shape: tuple
     two_columns: bool            # a single sigmoid output p becomes the columns [1 - p, p]
     class_names: list
+    postprocessing: object = None   # data.dataset.OutputPostprocessing (scaled targets), or None
 
 
 def interface(run, preprocessing=True, two_columns=True):
@@ -49,7 +50,8 @@ def interface(run, preprocessing=True, two_columns=True):
         input_shape=input_shape, model_shape=model_shape, preprocessing=steps, layout=layout,
         output_name="probabilities" if run.task == "classification" else "predictions",
         output_shape=(2,) if two_columns else tuple(width), two_columns=two_columns,
-        class_names=run.class_names if run.task == "classification" else None)
+        class_names=run.class_names if run.task == "classification" else None,
+        postprocessing=run.data.output_postprocessing() if preprocessing else None)
 
 
 def batch_shape(shape):
@@ -73,9 +75,23 @@ def preprocessing_dict(spec):
             "reshape_to": list(spec.model_shape) if reshape else None}
 
 
+def postprocessing_dict(spec):
+    """How outputs map back to the targets' scale, as JSON-able values; None if they are on it."""
+    steps = spec.postprocessing
+    if steps is None:
+        return None
+    return {"formula": "y * multiply + add", "multiply": float(steps.multiply),
+            "add": float(steps.add)}
+
+
 def output_meaning(run, spec):
     if run.task == "regression":
-        return f"{spec.output_shape[0]} predicted value(s) per sample"
+        if spec.postprocessing is not None:
+            return (f"{spec.output_shape[0]} predicted value(s) per sample, on the targets' own "
+                    "scale (the network's standardised outputs * multiply + add)")
+        scaled = run.data.output_postprocessing() is not None
+        return (f"{spec.output_shape[0]} predicted value(s) per sample"
+                + (", standardised: multiply and add as in postprocessing" if scaled else ""))
     if spec.two_columns:
         return "probabilities of the classes, in class_names order: [1 - p, p] of the sigmoid"
     if run.model.loss.targets == "binary" and spec.output_shape == (1,):
@@ -96,9 +112,19 @@ def describe(run, spec):
         "input": {"name": INPUT, "dtype": "float32", "shape": batch_shape(spec.input_shape),
                   "layout": spec.layout},
         "preprocessing": preprocessing_dict(spec),
+        "postprocessing": postprocessing_dict(spec) or _bare_postprocessing(run, spec),
         "output": {"name": spec.output_name, "dtype": "float32",
                    "shape": batch_shape(spec.output_shape), "meaning": output_meaning(run, spec)},
     }
+
+
+def _bare_postprocessing(run, spec):
+    """For a bare network (no preprocessing inside), the map its outputs still need."""
+    steps = run.data.output_postprocessing()
+    if spec.postprocessing is not None or steps is None:
+        return None
+    return {"formula": "y * multiply + add (apply to the outputs)",
+            "multiply": float(steps.multiply), "add": float(steps.add)}
 
 
 def summary_lines(spec, path, what, inside=True):
@@ -110,6 +136,10 @@ def summary_lines(spec, path, what, inside=True):
     lines = [f"wrote {path} ({what})",
              f"input   {INPUT}: float32 {shape_text(spec.input_shape)}, {spec.layout}{scaling}"]
     output = f"output  {spec.output_name}: float32 {shape_text(spec.output_shape)}"
+    post = spec.postprocessing
+    if post is not None:
+        output += (f", on the targets' own scale ({where}: y * {_short(post.multiply)} + "
+                   f"{_short(post.add)})")
     names = spec.class_names
     if names and spec.output_shape == (len(names),):
         more = f", ... ({len(names)} classes)" if len(names) > 10 else ""

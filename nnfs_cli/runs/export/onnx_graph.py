@@ -1,6 +1,6 @@
 """A saved run as an ONNX model, built with the `onnx` package's helper API: the data set's
-preprocessing (Sub, Div, Reshape), the layers through onnx_layers.CONVERTERS, and the class
-probabilities; float32, a dynamic batch axis, opset OPSET and IR version IR_VERSION."""
+preprocessing (Sub, Div, Reshape), the layers through onnx_layers.CONVERTERS, the class
+probabilities (or regression outputs scaled back to the targets' own scale: Mul, Add); float32, a dynamic batch axis, opset OPSET and IR version IR_VERSION."""
 
 import json
 
@@ -96,6 +96,10 @@ def build(run, spec):
     for index, layer in enumerate(run.model.layers):
         graph.scope, graph.input_shape = f"model[{index}].{layer.name}", shapes[index]
         x = CONVERTERS[layer.name](graph, layer, x)
+    if spec.postprocessing is not None:   # standardised regression targets, scaled back
+        graph.scope = "postprocessing"
+        x = graph.node("Mul", [x, graph.constant("multiply", spec.postprocessing.multiply)])
+        x = graph.node("Add", [x, graph.constant("add", spec.postprocessing.add)])
     if spec.two_columns:
         graph.scope = "probabilities"
         x = graph.node("Concat", [graph.node("Sub", [graph.constant("one", 1.0), x]), x], axis=1)
@@ -135,6 +139,8 @@ def metadata(run, spec):
         "class_names": json.dumps(spec.class_names),
         "input_layout": f"{spec.layout}; shape {json.dumps(batch_shape(spec.input_shape))}",
         "preprocessing": json.dumps(preprocessing) if preprocessing else "none",
+        "postprocessing": (json.dumps(description["postprocessing"])
+                           if description["postprocessing"] else "none"),
         "output": description["output"]["meaning"],
         "source": json.dumps(description["source"]),
         "description": json.dumps(description),
