@@ -4,6 +4,7 @@ deciding the task, encoding, the state a run keeps."""
 
 import csv
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -133,6 +134,18 @@ def test_a_run_without_its_fitted_state_is_one_line(fruit, tmp_path):
     assert (result.exit_code, result.stderr) == (
         1, f"Error: {copy / 'summary.json'}: no data_state for the csv data set, so its inputs "
            "and classes are unknown; the run never finished loading its data\n")
+
+
+def test_csv_predict_limits_rows_and_reads_only_regular_files(fruit, tmp_path, monkeypatch):
+    _, run, _ = fruit
+    rows = write_csv(tmp_path / "rows.csv", FRUIT[:3], [("120", "red", "9")] * 3)
+    os.mkfifo(tmp_path / "pipe.csv")
+    monkeypatch.setenv("NNFS_MAX_ROWS", "2")
+    result = run_cli("predict", rows, tmp_path / "pipe.csv", "--run", run)
+    assert (result.exit_code, result.stderr.splitlines()) == (1, [
+        f"Error: {rows}: 3 rows, more than the limit of 2 (set NNFS_MAX_ROWS to allow more)",
+        f"Error: {tmp_path / 'pipe.csv'}: is a FIFO, not a regular file; only regular files "
+        "are read"])
 
 
 def test_csv_regression_is_predicted_on_the_targets_own_scale(tmp_path):

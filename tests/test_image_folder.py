@@ -159,6 +159,23 @@ def test_a_size_that_is_not_two_positive_integers(tmp_path, size):
            f"got {shown}\n")
 
 
+def test_a_size_past_the_pixel_limit_and_a_fifo_among_the_pictures(tmp_path):
+    image_folder(tmp_path / "pictures", per_class=2)
+    folder_config(tmp_path).write_text(folder_config(tmp_path).read_text().replace(
+        "size: [16, 16]", "size: [10000, 10000]"))
+    done = nnfs("train", "config.yaml", "--run-dir", "run", cwd=tmp_path)
+    assert (done.code, done.stderr) == (
+        2, "Error: config.yaml: data.size: 10000x10000 pixels is more than the limit of "
+           "50,000,000 pixels (set NNFS_MAX_IMAGE_PIXELS to allow more)\n")
+    fifo = tmp_path / "pictures" / "cross" / "pipe.png"
+    os.mkfifo(fifo)   # reading it would block forever
+    folder_config(tmp_path)
+    done = nnfs("train", "config.yaml", "--run-dir", "run", cwd=tmp_path, timeout=60)
+    assert (done.code, done.stderr.splitlines()[-1]) == (
+        1, f"Error: {fifo}: is a FIFO, not a regular file; only regular files are read")
+    assert not (tmp_path / "run").exists()
+
+
 def test_class_names_must_match_the_folders(tmp_path):
     image_folder(tmp_path / "pictures", per_class=2)
     folder_config(tmp_path, "class_names: [round, x]\n")

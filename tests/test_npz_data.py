@@ -2,12 +2,14 @@
 arrays, a test split, picture-shaped samples, .npy predictions, regression, bad files."""
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from nnfs_cli.data.npz_arrays import NpzArrays
+from nnfs_cli.errors import NnfsError
 from own_data import classifier, config, nnfs, regressor
 
 
@@ -112,14 +114,17 @@ def test_bad_npz_files(tmp_path, arrays, code, message):
 def test_objects_and_other_files_are_refused(tmp_path):
     path = tmp_path / "a.npz"
     np.savez(path, x=np.array([{"a": 1}] * 3, dtype=object), y=np.zeros(3))
-    with pytest.raises(Exception, match="array 'x' holds Python objects, which are never loaded"):
+    with pytest.raises(NnfsError, match=r"a.npz\[x\]: holds Python objects, not numbers"):
         NpzArrays(str(path)).load(0)
     np.save(tmp_path / "b.npy", np.zeros(3))
-    with pytest.raises(Exception, match="a single .npy array; expected a .npz file"):
+    with pytest.raises(NnfsError, match="a single .npy array; expected a .npz file"):
         NpzArrays(str(tmp_path / "b.npy")).load(0)
     Path(tmp_path / "c.npz").write_text("hello")
-    with pytest.raises(Exception, match="c.npz: not a .npz file of arrays"):
+    with pytest.raises(NnfsError, match="c.npz is not a valid zip archive"):
         NpzArrays(str(tmp_path / "c.npz")).load(0)
+    os.mkfifo(tmp_path / "d.npz")   # a FIFO never blocks the reader
+    with pytest.raises(NnfsError, match="d.npz: is a FIFO, not a regular file"):
+        NpzArrays(str(tmp_path / "d.npz")).load(0)
 
 
 def test_picture_shaped_samples_feed_image_layers(tmp_path):

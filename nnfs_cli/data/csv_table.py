@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nnfs_cli import validators
+from nnfs_cli import limits, validators
 from nnfs_cli.data.dataset import (Dataset, InputPreprocessing, OutputPostprocessing, Splits,
                                    make_splits)
 from nnfs_cli.data.rows import Rows, read_rows
@@ -158,6 +158,9 @@ class CsvTable(Dataset):
                                 "CSV file with the training file's columns")
             raw = read_rows(path, len(features)).astype(np.float64)
             return Rows(encoder.transform(raw))
-        table = read_table(path, self.delimiter)
+        table = read_table(path, self.delimiter, limits.get("rows_bytes"), "rows_bytes")
+        if len(table) > limits.get("rows"):
+            raise NnfsError(f"{path}: {len(table):,} rows, more than the limit of "
+                            f"{limits.get('rows'):,} {limits.hint('rows')}")
         raw, _, _ = encoder.encode_raw(table, "predict")
         return Rows(encoder.transform(raw), table.lines.tolist(), table.header, table.rows())

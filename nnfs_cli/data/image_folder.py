@@ -9,8 +9,9 @@ from pathlib import Path
 
 import numpy as np
 
-from nnfs_cli import validators
+from nnfs_cli import limits, validators
 from nnfs_cli.data.dataset import Dataset, InputPreprocessing, make_splits
+from nnfs_cli.data.image_limits import too_many_pixels
 from nnfs_cli.data.image_files import (CENTRE, ImageTree, ScaledImages, read_picture,
                                        scale_pixels)
 from nnfs_cli.errors import ConfigError, NnfsError
@@ -48,6 +49,12 @@ class ImageFolder(Dataset):
         self.image_shape = (channels, *self.size)
         self.input_shape = (int(np.prod(self.image_shape)),)
         self.learnt = None
+
+    def problems(self):
+        height, width = self.size
+        if height * width > limits.get("image_pixels"):
+            return [f"data.size: {too_many_pixels(f'{height}x{width} pixels')}"]
+        return []
 
     def load(self, seed, reporter=None):
         root = Path(self.path)

@@ -2,14 +2,13 @@
 and `y_test` when the file has them (the key names are options). The arrays are used as they
 are, as float32: scale them before saving. Labels (whole numbers or text) make classes."""
 
-import zipfile
-import zlib
 from pathlib import Path
 
 import numpy as np
 
-from nnfs_cli import validators
+from nnfs_cli import files, limits, validators
 from nnfs_cli.data.dataset import Dataset, InputPreprocessing, make_splits
+from nnfs_cli.data.npy import Npz, load_npy
 from nnfs_cli.data.rows import Rows, read_rows
 from nnfs_cli.data.tables import is_integral, number_name
 from nnfs_cli.errors import ConfigError, NnfsError
@@ -159,12 +158,7 @@ class NpzArrays(Dataset):
         if path.suffix.lower() != ".npy":
             return Rows(read_rows(path, n_inputs))
         shape = tuple(self.learnt["shape"])
-        try:
-            x = np.load(path, allow_pickle=False)
-        except FileNotFoundError:
-            raise NnfsError(f"{path}: no such file") from None
-        except (OSError, ValueError, EOFError) as error:
-            raise NnfsError(f"{path}: not a .npy array ({error})") from None
+        x = load_npy(path, limits.get("rows_bytes"), "rows_bytes")
         if x.dtype.kind not in "fiub":
             raise NnfsError(f"{path}: expected numbers, got an array of {x.dtype}")
         if x.shape in (shape, (n_inputs,)):
@@ -174,25 +168,22 @@ class NpzArrays(Dataset):
         else:
             raise NnfsError(f"{path}: an array of shape {x.shape}, but the model takes samples "
                             f"of shape {shape} (one, or many along a first axis)")
+        if len(x) > limits.get("rows"):
+            raise NnfsError(f"{path}: {len(x):,} samples, more than the limit of "
+                            f"{limits.get('rows'):,} {limits.hint('rows')}")
         _check_finite(x, path, "the array")
         return Rows(x.astype(np.float32))
 
 
 def _read_npz(path, keys):
-    """{x, y[, x_test, y_test]: array} from the .npz at `path`, by the configured key names."""
-    if not path.exists():
-        raise NnfsError(f"{path}: no such file")
-    if not path.is_file():
-        raise NnfsError(f"{path}: not a regular file")
-    try:
-        archive = np.load(path, allow_pickle=False)
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
-        raise NnfsError(f"{path}: not a .npz file of arrays ({error})") from None
-    if not hasattr(archive, "files"):
-        raise NnfsError(f"{path}: a single .npy array; expected a .npz file of named arrays "
-                        "(np.savez(path, x=..., y=...))")
-    with archive:
-        names = list(archive.files)
+    """{x, y[, x_test, y_test]: array} from the .npz at `path`, by the configured key names;
+    each array's header is checked against its bytes before it is read (npy.py)."""
+    with files.open_regular(path) as f:
+        if f.read(6) == b"\x93NUMPY":
+            raise NnfsError(f"{path}: a single .npy array; expected a .npz file of named "
+                            "arrays (np.savez(path, x=..., y=...))")
+    with Npz(path) as archive:
+        names = archive.names()
         for option in ("x", "y"):
             if keys[option] not in names:
                 raise ConfigError([f"data.{option}: no array {keys[option]!r} in {path}; "
@@ -204,7 +195,7 @@ def _read_npz(path, keys):
             raise NnfsError(f"{path}: holds {there!r} but no {missing!r}; a test split "
                             "needs both")
         wanted = ["x", "y"] + (["x_test", "y_test"] if all(has_test) else [])
-        arrays = {option: _array(archive, keys[option], path) for option in wanted}
+        arrays = {option: archive.read(keys[option]) for option in wanted}
     if arrays["x"].ndim == 0 or len(arrays["x"]) == 0:
         raise NnfsError(f"{path}: {keys['x']} holds no samples")
     for option, array in arrays.items():
@@ -212,18 +203,6 @@ def _read_npz(path, keys):
             raise NnfsError(f"{path}: {keys[option]} holds {array.dtype} values; samples "
                             "must be numbers")
     return arrays
-
-
-def _array(archive, key, path):
-    try:
-        return archive[key]
-    except ValueError as error:
-        if "allow_pickle" in str(error):
-            raise NnfsError(f"{path}: array {key!r} holds Python objects, which are never "
-                            "loaded; save numbers or text") from None
-        raise NnfsError(f"{path}: array {key!r} cannot be read ({error})") from None
-    except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as error:
-        raise NnfsError(f"{path}: array {key!r} cannot be read ({error})") from None
 
 
 def _auto_task(y):

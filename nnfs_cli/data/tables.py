@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from nnfs_cli import files
 from nnfs_cli.errors import NnfsError
 
 # Cells that mean "no value", as most tools write them (pandas' defaults, R's NA, UCI's "?").
@@ -52,12 +53,13 @@ class Table:
         return self.cells.tolist()
 
 
-def read_table(path, delimiter=","):
+def read_table(path, delimiter=",", limit=None, limit_name=None):
     """Read the CSV file `path` (UTF-8, a header line, one row per line or quoted cells
     spanning lines); blank lines are skipped. NnfsError naming the file and line for an
-    unreadable or empty file, a header without rows, a repeated column name or a ragged row."""
+    unreadable or empty file, a header without rows, a repeated column name or a ragged row;
+    a file of more than `limit` bytes is refused (`limit_name`: see limits.get)."""
     path = Path(path)
-    text = _read_text(path)
+    text = _read_text(path, limit, limit_name)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter,
                         skipinitialspace=True)
     try:
@@ -95,15 +97,8 @@ def read_table(path, delimiter=","):
     return Table(path, header, cells, lines[kept], int(header_line))
 
 
-def _read_text(path):
-    if not path.exists():
-        raise NnfsError(f"{path}: no such file")
-    if not path.is_file():
-        raise NnfsError(f"{path}: not a regular file")
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise NnfsError(f"{path}: cannot read: {error.strerror or error}") from None
+def _read_text(path, limit, limit_name):
+    raw = files.read_bytes(path, limit, limit_name)   # regular files only (files.py)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
