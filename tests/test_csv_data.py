@@ -286,6 +286,19 @@ def test_missing_cells_dropped_or_filled(tmp_path):
                          "mean fills number features only; use drop to skip such rows")
 
 
+def test_a_sweep_may_aim_at_the_test_split_of_a_csv_with_a_test_file(tmp_path, monkeypatch):
+    from nnfs_cli.runs.sweep import spec
+    monkeypatch.chdir(tmp_path)
+    sweep = "base: config.yaml\nmetric: test_accuracy\nparameters:\n  seed: {values: [1]}\n"
+    (tmp_path / "sweep.yaml").write_text(sweep)
+    fruit_config(tmp_path)   # test_path: fruit_test.csv
+    assert spec.load(tmp_path / "sweep.yaml").metric == "test_accuracy"
+    config(tmp_path, "name: csv\npath: fruit.csv\ntarget: size\n", classifier(3))
+    with pytest.raises(ConfigError, match="metric: data set 'csv' has no test split; use "
+                                          "val_accuracy"):
+        spec.load(tmp_path / "sweep.yaml")
+
+
 # --- the parts ---------------------------------------------------------------------------
 
 def test_read_table_lines_quotes_and_blank_lines(tmp_path):

@@ -32,6 +32,7 @@ class CsvTable(Dataset):
     task = None
     predict_inputs = ("rows",)
     path_options = ("path", "test_path")
+    test_split = False   # True once test_path is given
     _columns = validators.list_of(validators.column, "a list of column names or numbers")
     constraints = {
         "path": validators.text,
@@ -53,6 +54,7 @@ class CsvTable(Dataset):
                  task="auto", scale="standard", scale_target=True, missing="error",
                  validation_split=0.1, validation="split", limit=None, delimiter=","):
         self.path, self.test_path = path, test_path
+        self.test_split = test_path is not None
         self.options = {"target": target, "features": features, "categorical": categorical,
                         "task": task, "scale": scale, "scale_target": scale_target,
                         "missing": missing}

@@ -28,6 +28,7 @@ class ImageFolder(Dataset):
 
     predict_inputs = ("images",)
     path_options = ("path",)
+    test_split = None   # a test/ folder beside train/ makes one
     refuses_blank_pictures = False
     constraints = {
         "path": validators.text,

@@ -25,6 +25,7 @@ class NpzArrays(Dataset):
     task = None
     predict_inputs = ("rows",)
     path_options = ("path",)
+    test_split = None   # arrays x_test and y_test in the file make one
     constraints = {
         "path": validators.text,
         "x": validators.text, "y": validators.text,

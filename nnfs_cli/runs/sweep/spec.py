@@ -95,7 +95,9 @@ def load(path, trials=None):
     if base is not None:
         for parameter in parameters:
             try_on_base(parameter, base, problems)
-        if metric and metric.startswith("test_") and not DATASETS.get(base["data"]["name"]).test_split:
+        # False: no test split; None: the data files will tell (npz, image_folder).
+        test_split = DATASETS.create(base["data"]).test_split
+        if metric and metric.startswith("test_") and test_split is False:
             problems.append(f"metric: data set {base['data']['name']!r} has no test split; "
                             f"use {metric.replace('test_', 'val_')}")
     trials = _trials(raw.get("trials"), trials, method, parameters, problems)
