@@ -8,12 +8,12 @@ import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from click.testing import CliRunner
 
 from conftest import write_fashion_zip
 from hostile import assert_one_line, fifo, link_to_zero, nnfs, start
 from nnfs_cli import limits
 from nnfs_cli.cli import cli
+from nnfs_cli.compat import cli_runner
 
 
 class Hostile(BaseHTTPRequestHandler):
@@ -105,7 +105,7 @@ def test_zip_with_too_many_entries(tmp_path, monkeypatch):
     archive = write_fashion_zip(tmp_path / "fashion.zip", per_label=1)
     monkeypatch.setattr(limits, "ARCHIVE_ENTRIES", 19)
     dest = tmp_path / "datasets"
-    result = CliRunner().invoke(cli, ["download-fashion", "--url", str(archive), "--dest",
+    result = cli_runner().invoke(cli, ["download-fashion", "--url", str(archive), "--dest",
                                       str(dest), "-q"])
     assert result.exit_code == 1
     assert result.stderr == f"Error: {archive} lists 20 entries, more than the limit of 19\n"

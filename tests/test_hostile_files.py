@@ -158,7 +158,8 @@ def flow_alias_bomb(levels=9):
 @pytest.mark.parametrize("text, message", [
     (alias_bomb(), "line 6: more than 100,000 values once aliases are expanded"),
     ("seed: &s [*s]\n", "line 1: alias *s refers to a value that contains it"),
-    ("[" * 100_000, "invalid YAML: "),
+    # libyaml's own depth check (invalid YAML) or ours, depending on the PyYAML release
+    ("[" * 100_000, ("invalid YAML: ", "nested deeper than 100 levels")),
     ("".join(f"{'  ' * i}k{i}:\n" for i in range(150)) + "  " * 150 + "v\n",
      "nested deeper than 100 levels"),
     ("seed: 1\n? [1, 2]\n: x\n", "a key must be a plain name, not a sequence (line 2)"),
@@ -170,7 +171,9 @@ def test_hostile_yaml_is_one_line(tmp_path, text, message):
     config = tmp_path / "bomb.yaml"
     config.write_text(text)
     result = nnfs("train", config, "--print-config", cwd=tmp_path)
-    assert_one_line(result, 2, f"{config}: ", message)
+    line = assert_one_line(result, 2, f"{config}: ")
+    assert any(fragment in line for fragment in
+               (message if isinstance(message, tuple) else (message,))), line
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bomb.yaml"]
 
 

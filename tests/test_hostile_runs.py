@@ -9,11 +9,11 @@ import time
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from hostile import assert_one_line, leftovers, nnfs, start, tree
 from nnfs_cli import limits
 from nnfs_cli.cli import cli
+from nnfs_cli.compat import cli_runner
 from nnfs_cli.errors import NnfsError
 from nnfs_cli.runs import rundir
 
@@ -132,7 +132,7 @@ def test_a_read_only_run_still_gets_its_scores(spiral_copy, monkeypatch):
         raise OSError(errno.EROFS, "Read-only file system")
 
     monkeypatch.setattr(rundir.atomic.tempfile, "mkstemp", read_only)
-    result = CliRunner().invoke(cli, ["evaluate", str(spiral_copy)])
+    result = cli_runner().invoke(cli, ["evaluate", str(spiral_copy)])
     assert result.exit_code == 1
     assert result.stdout.startswith("validation split, 150 samples")
     assert result.stderr == (f"Error: cannot write {spiral_copy / 'eval.json'}: "
@@ -177,12 +177,12 @@ def test_an_unexpected_error_is_one_line_asking_for_a_report(tmp_path, monkeypat
         raise ZeroDivisionError("division by zero")
 
     monkeypatch.setattr(listing, "list_runs", broken)
-    result = CliRunner().invoke(cli, ["runs", str(tmp_path)])
+    result = cli_runner().invoke(cli, ["runs", str(tmp_path)])
     assert result.exit_code == 1
     assert result.stderr == ("Error: internal error: ZeroDivisionError: division by zero; "
                              "please report it with the command you ran (NNFS_DEBUG=1 shows "
                              "the traceback)\n")
-    result = CliRunner().invoke(cli, ["runs", str(tmp_path)], env={"NNFS_DEBUG": "1"})
+    result = cli_runner().invoke(cli, ["runs", str(tmp_path)], env={"NNFS_DEBUG": "1"})
     assert result.exit_code == 1
     assert result.stderr.startswith("Traceback (most recent call last):")
     assert result.stderr.endswith("shows the traceback)\n")
@@ -191,7 +191,7 @@ def test_an_unexpected_error_is_one_line_asking_for_a_report(tmp_path, monkeypat
         raise MemoryError()
 
     monkeypatch.setattr(listing, "list_runs", hungry)
-    result = CliRunner().invoke(cli, ["runs", str(tmp_path)])
+    result = cli_runner().invoke(cli, ["runs", str(tmp_path)])
     assert (result.exit_code, result.stderr) == (
         1, "Error: out of memory; try a smaller batch size, model or data set\n")
 
