@@ -1,13 +1,25 @@
 """Optimizers (NNFS ch. 10). The base class owns the decay schedule, step counting and
 the loop over parameters; a subclass writes `update` for one array. State (momentums,
-caches) lives here, keyed by parameter, never on the layers."""
+caches) lives here, keyed by parameter, never on the layers.
+
+Given a model's FlatParameters, `update` runs once on the flat buffers (the formulas are
+element-wise, so the numbers are the same as array by array) and the state is flat too,
+with a view per parameter key in `state`."""
 
 import math
 
 import numpy as np
 
 from nnfs_cli import validators
+from nnfs_cli.core.parameters import FlatParameters
 from nnfs_cli.registry import OPTIMIZERS
+
+# Every this many steps, state numbers below float32's smallest normal become zero. A momentum
+# whose gradient stays zero (a dead ReLU, an always-black pixel) decays into subnormal numbers
+# and, with round-to-nearest, sticks at a few ulps instead of reaching zero; some processors
+# compute on subnormals many times slower. The numbers dropped are below 1.2e-38, so the
+# steps they would give change no parameter of a usual size (bench/README.md).
+FLUSH_EVERY = 100
 
 
 class Optimizer:
@@ -25,17 +37,46 @@ class Optimizer:
         self.current_learning_rate = learning_rate
         self.iterations = 0
         self.state = {}
+        self._flat_owner, self._flat_arrays = None, {}
 
     def step(self, params):
-        """Update every (key, param, grad) in place, then count the step."""
+        """Update every (key, param, grad) in place, then count the step. `params` is a list
+        of those or a model's FlatParameters (one update over the whole model)."""
         # lr / (1 + decay * step), the book's 1/t decay.
         self.current_learning_rate = self.learning_rate / (1 + self.decay * self.iterations)
-        for key, param, grad in params:
-            state = self.state.get(key)
-            if state is None:
-                state = self.state[key] = {name: np.zeros_like(param) for name in self.state_names}
-            self.update(param, grad, state)
+        if isinstance(params, FlatParameters):
+            self.update(params.params, params.grads, self._flat_state(params))
+        else:
+            for key, param, grad in params:
+                state = self.state.get(key)
+                if state is None:
+                    state = self.state[key] = {name: np.zeros_like(param)
+                                               for name in self.state_names}
+                self.update(param, grad, state)
         self.iterations += 1
+        if FLUSH_EVERY and self.iterations % FLUSH_EVERY == 0:
+            self._flush_subnormals()
+
+    def _flat_state(self, flat):
+        """The state as 1-D buffers laid out like `flat`; `state[key]` become views of them,
+        keeping any values already there (from a checkpoint, or earlier steps)."""
+        if self._flat_owner is not flat:
+            arrays = {name: np.zeros(flat.params.size, dtype=np.float32)
+                      for name in self.state_names}
+            views = {name: flat.views(array) for name, array in arrays.items()}
+            for key in flat.slices:
+                old = self.state.get(key, {})
+                for name in self.state_names:
+                    if name in old:
+                        views[name][key][...] = old[name]
+                self.state[key] = {name: views[name][key] for name in self.state_names}
+            self._flat_owner, self._flat_arrays = flat, arrays
+        return self._flat_arrays
+
+    def _flush_subnormals(self):
+        for state in self.state.values():
+            for array in state.values():
+                np.copyto(array, 0, where=np.abs(array) < np.finfo(array.dtype).tiny)
 
     def update(self, param, grad, state):
         raise NotImplementedError
@@ -50,6 +91,7 @@ class Optimizer:
         self.iterations = state["iterations"]
         self.current_learning_rate = state["current_learning_rate"]
         self.state = state["state"]
+        self._flat_owner, self._flat_arrays = None, {}
 
 
 @OPTIMIZERS.register("sgd")

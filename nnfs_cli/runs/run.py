@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nnfs_cli import __version__
+from nnfs_cli import __version__, blas
 from nnfs_cli import config as configs
 from nnfs_cli.errors import BadUsage, ConfigError, NnfsError
 from nnfs_cli.reporter import count, model_summary
@@ -96,13 +96,6 @@ def _load_data(config, reporter, download, source, state=None):
     return data, splits
 
 
-def blas_info():
-    """Which BLAS ran and with how many threads: results and speed depend on both."""
-    from threadpoolctl import threadpool_info
-    return [{key: pool.get(key) for key in ("internal_api", "architecture", "num_threads")}
-            for pool in threadpool_info() if pool.get("user_api") == "blas"]
-
-
 class Run:
     """One run directory and the trainer that fills it."""
 
@@ -125,6 +118,7 @@ class Run:
                                on_epoch_end=self._epoch_done)
         self.wall_seconds = 0.0
         self.best_params = None
+        self.warnings = blas.warnings()
         if state:
             self.trainer.load_state_dict(state["trainer"])
             self.wall_seconds = state["wall_seconds"]
@@ -140,6 +134,8 @@ class Run:
                           f"{len(splits.x_val)} validation samples of shape {model.input_shape}")
             for line in model_summary(model.input_shape, model.summary()):
                 reporter.line(line)
+        for line in self.warnings:
+            reporter.line(line)
         self.started = time.perf_counter()
         self.last_save = self.started
 
@@ -247,7 +243,8 @@ class Run:
             "metric_state": trainer.metric.state_dict(),
             "versions": {"nnfs_cli": __version__, "numpy": np.__version__,
                          "python": platform.python_version()},
-            "blas": blas_info(),
+            "blas": blas.info(),   # results and speed depend on the kernel and threads
+            "warnings": self.warnings,
         })
         return summary
 
