@@ -310,6 +310,7 @@ def side_by_side(args, threads):
     print("epoch " + "".join(f"{side.name + ' s':>14} {'cpu/wall':>8} {'others':>6}"
                              for side in sides))
     times = {side.name: [] for side in sides}
+    cpu_times = {side.name: [] for side in sides}
     for epoch in range(args.epochs):
         row = {}
         turn = epoch % len(sides)   # rotate who goes first
@@ -317,6 +318,7 @@ def side_by_side(args, threads):
             with thread_limit(side, threads), Clock() as clock:
                 side.epoch()
             times[side.name].append(clock.wall)
+            cpu_times[side.name].append(clock.cpu)
             row[side.name] = f"{clock.wall:14.3f} {clock.cpu / clock.wall:8.2f} {clock.others:6.2f}"
         print(f"{epoch + 1:>5} " + "".join(row[side.name] for side in sides))
     if any(side.shuffle_state() != nnfs.shuffle_state() for side in sides):
@@ -349,9 +351,11 @@ def side_by_side(args, threads):
               f"{' '.join(f'{r:.2f}' for r in paired)} (median {statistics.median(paired):.2f}x"
               f"{later})")
     for side in sides:
-        series = times[side.name]
+        series, cpu = times[side.name], cpu_times[side.name]
         if len(series) > 2:
-            print(f"{side.name}: last epoch / second epoch {series[-1] / series[1]:.2f}")
+            print(f"{side.name}: last epoch / second epoch {series[-1] / series[1]:.2f} wall, "
+                  f"{cpu[-1] / cpu[1]:.2f} CPU; CPU s per epoch "
+                  + " ".join(f"{value:.3f}" for value in cpu))
     print(f"load average: {load_average()}")
 
 
