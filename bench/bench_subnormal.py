@@ -10,6 +10,8 @@ and without them.
 2. Times one Adam step over the whole model on that state as it is and on a copy whose
    subnormal numbers are set to zero (nothing else differs), in alternating blocks, and
    reports the median of each (wall and CPU seconds of this process).
+   With --flush the optimizer flushes as `nnfs train` does, so both sides are the same; the
+   epoch times then show whether epochs stay flat.
 3. Times single NumPy operations on arrays of normal, zero and subnormal float32 numbers, to
    show which instructions pay for subnormals on this processor.
 """
@@ -91,6 +93,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=600)
+    parser.add_argument("--flush", action="store_true",
+                        help="train with the flushing on, as `nnfs train` does")
     args = parser.parse_args()
     os.chdir(ROOT)
     cpu = next((line.split(":", 1)[1].strip() for line in
@@ -100,7 +104,8 @@ def main():
                if pool.get("user_api") == "blas"]
     print(f"CPU: {cpu}; BLAS kernel {kernels}; OPENBLAS_CORETYPE="
           f"{os.environ.get('OPENBLAS_CORETYPE', '(unset)')}; load {os.getloadavg()}")
-    optimizers.FLUSH_EVERY = 0   # let subnormal numbers build up, as before the fix
+    if not args.flush:
+        optimizers.FLUSH_EVERY = 0   # let subnormal numbers build up, as before the fix
     config = configs.load(CONFIG, [f"training.epochs={args.epochs}",
                                    "training.checkpoint_seconds=1e9"])
     data = build.dataset(config)
@@ -108,18 +113,24 @@ def main():
     with threadpool_limits(1, user_api="blas"):
         side = NnfsSide(config, data, splits)
         model, optimizer = side.run.model, side.run.trainer.optimizer
-        print(f"\n{'epoch':>5} {'wall s':>7} {'cpu s':>6}  subnormal share of: "
+        print(f"\nflushing every {optimizers.FLUSH_EVERY or 'never'} steps")
+        print(f"{'epoch':>5} {'wall s':>7} {'cpu s':>6}  subnormal share of: "
               "params   grads   momentums  cache  scratch")
+        cpu_seconds = []
         for epoch in range(args.epochs):
             w, c = time.perf_counter(), time.process_time()
             side.epoch()
             w, c = time.perf_counter() - w, time.process_time() - c
+            cpu_seconds.append(c)
             items = model.param_items()
             print(f"{epoch + 1:>5} {w:7.3f} {c:6.3f}  {'':20}"
                   f"{subnormal_share(p for _, p, _ in items):6.4f}  "
                   f"{subnormal_share(g for _, _, g in items):6.4f}  "
                   + "  ".join(f"{subnormal_share(state_arrays(optimizer, n)):9.4f}"
                               for n in ("momentums", "cache", "scratch")))
+
+        if len(cpu_seconds) > 2:
+            print(f"last epoch / second epoch, CPU seconds: {cpu_seconds[-1] / cpu_seconds[1]:.3f}")
 
         # A second model and optimizer, identical but for the subnormal numbers set to zero.
         twin = build.model(config, data, build.rngs(config["seed"])[0])
