@@ -2,6 +2,10 @@
 and recording it. OPENBLAS_CORETYPE itself is never changed here."""
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -91,3 +95,18 @@ def test_train_prints_and_records_the_warning(spiral_config, tmp_path, monkeypat
         assert summary["warnings"] == []
         assert "warning:" not in result.stderr + log
     assert summary["blas"] == [pool(architecture)]
+
+
+def test_the_installed_nnfs_records_what_this_machine_deserves(spiral_config, tmp_path):
+    """The real detection, end to end: whatever kernel and CPU this machine has, the warning
+    in summary.json is the one the detection gives for them (no environment changed)."""
+    nnfs = str(Path(sys.executable).parent / "nnfs")
+    run_dir = tmp_path / "run"
+    result = subprocess.run([nnfs, "train", str(spiral_config), "--run-dir", str(run_dir)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    summary = json.loads((run_dir / "summary.json").read_text())
+    expected = blas.slow_kernel_warning(summary["blas"], blas.cpu_flags(), os.environ)
+    assert summary["warnings"] == ([expected] if expected else [])
+    for line in summary["warnings"]:
+        assert line + "\n" in result.stderr
