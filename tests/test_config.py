@@ -21,9 +21,12 @@ def test_resolves_defaults(write_config):
     assert resolved["model"][1] == "relu"
     assert resolved["metric"] == "categorical_accuracy"
     assert resolved["optimizer"] == {"name": "adam", "learning_rate": 0.02, "decay": 5e-7,
-                                     "epsilon": 1e-7, "beta_1": 0.9, "beta_2": 0.999}
+                                     "epsilon": 1e-7, "beta_1": 0.9, "beta_2": 0.999,
+                                     "schedule": {"name": "inverse_time"}}
+    assert resolved["loss"] == {"name": "categorical_crossentropy", "label_smoothing": 0.0}
     assert resolved["training"] == {"epochs": 5, "batch_size": 64, "shuffle": True, "print_every": 1,
-                                    "checkpoint_seconds": 10.0, "early_stopping": None}
+                                    "checkpoint_seconds": 10.0, "early_stopping": None,
+                                    "clip_norm": None, "clip_value": None}
     assert list(resolved) == ["seed", "data", "model", "loss", "optimizer", "metric", "training"]
 
 
@@ -81,11 +84,11 @@ def test_missing_and_unknown_keys(write_config):
 
 
 def test_unknown_names_list_choices_and_closest(write_config):
-    text = SPIRAL.replace("name: adam,", "name: adamw,").replace("- relu", "- rellu")
+    text = SPIRAL.replace("name: adam,", "name: adan,").replace("- relu", "- rellu")
     assert problems(write_config, text) == [
         "model[1]: unknown layer or activation 'rellu'; choose from dense, dropout, linear, relu, "
         "sigmoid, softmax (did you mean 'relu'?)",
-        "optimizer: unknown optimizer 'adamw'; choose from adagrad, adam, rmsprop, sgd "
+        "optimizer: unknown optimizer 'adan'; choose from adagrad, adam, adamw, rmsprop, sgd "
         "(did you mean 'adam'?)",
     ]
 
@@ -143,12 +146,12 @@ def test_invalid_yaml_and_wrong_shapes(write_config):
 def test_early_stopping_section(write_config):
     text = SPIRAL.replace("batch_size: 64}", "batch_size: 64, early_stopping: {patience: 2}}")
     assert config.load(write_config(text))["training"]["early_stopping"] == {
-        "monitor": "val_loss", "patience": 2, "min_delta": 0.0}
+        "monitor": "val_loss", "patience": 2, "min_delta": 0.0, "restore_best": False}
     text = SPIRAL.replace("batch_size: 64}", "batch_size: 64, early_stopping: "
                           "{monitor: loss, patience: 0, wait: 1}}")
     assert problems(write_config, text) == [
         "training.early_stopping.wait: unknown key 'wait' for early_stopping; "
-        "choose from monitor, patience, min_delta",
+        "choose from monitor, patience, min_delta, restore_best",
         "training.early_stopping.monitor: expected one of val_loss, val_accuracy, got 'loss' "
         "(did you mean 'val_loss'?)",
         "training.early_stopping.patience: expected a positive integer, got 0",

@@ -17,10 +17,14 @@ from nnfs_cli.data.generated import Vertical
 from nnfs_cli.registry import OPTIMIZERS
 
 OPTIONS = {"sgd": [{"learning_rate": 0.5, "decay": 0.01},
-                   {"learning_rate": 0.5, "momentum": 0.9}],
+                   {"learning_rate": 0.5, "momentum": 0.9},
+                   {"learning_rate": 0.5, "momentum": 0.9, "nesterov": True}],
            "adagrad": [{"learning_rate": 0.5}],
            "rmsprop": [{"learning_rate": 0.01}],
-           "adam": [{"learning_rate": 0.02, "decay": 1e-3}]}
+           "adam": [{"learning_rate": 0.02, "decay": 1e-3}],
+           "adamw": [{"learning_rate": 0.02, "weight_decay": 0.1},
+                     {"learning_rate": 0.02, "weight_decay": 0.1, "decay_biases": True,
+                      "schedule": {"name": "constant"}}]}
 
 
 class Shift(Layer):
@@ -58,7 +62,7 @@ def data():
 
 def cases():
     return [pytest.param(name, options, id=f"{name}-{index}")
-            for name in OPTIMIZERS.names() for index, options in enumerate(OPTIONS[name])]
+            for name in OPTIMIZERS.names() for index, options in enumerate(OPTIONS.get(name, []))]
 
 
 def test_every_optimizer_has_a_case():

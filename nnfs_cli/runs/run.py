@@ -118,10 +118,13 @@ class Run:
                                on_epoch_end=self._epoch_done)
         self.wall_seconds = 0.0
         self.best_params = None
+        stopping = config["training"]["early_stopping"] or {}
+        self.restore_best = stopping.get("restore_best", False)
         self.warnings = blas.warnings()
         if state:
             self.trainer.load_state_dict(state["trainer"])
             self.wall_seconds = state["wall_seconds"]
+            self.best_params = state.get("best_params")
             position = self.trainer.position
             where = (f"epoch {position['epoch']}, step {position['step']}" if position
                      else f"the end of epoch {len(self.trainer.history)}")
@@ -173,6 +176,10 @@ class Run:
                     else "the start of the run")
             raise Diverged(f"training diverged: {error} (kept the last good parameters, from "
                            f"{kept}, in {self.run_dir / 'params.pkl'})") from None
+        if self.restore_best and self.best_params is not None:
+            self.model.set_parameters(self.best_params)
+            self.reporter.line(f"restored the parameters of epoch {trainer.best['epoch']}, the "
+                               f"best {trainer.monitor} ({trainer.best['value']:.4f})")
         summary = self.save("finished", final=True)
         return summary, self.final_lines(summary)
 
@@ -197,8 +204,10 @@ class Run:
         # A second Ctrl-C waits for these few writes, so summary.json always describes the
         # last complete checkpoint (and `nnfs runs` the state --resume will continue from).
         with deferred():
-            rundir.write_checkpoint(run_dir, {"trainer": trainer.state_dict(),
-                                              "wall_seconds": self._wall()})
+            checkpoint = {"trainer": trainer.state_dict(), "wall_seconds": self._wall()}
+            if self.restore_best:   # params_best.pkl alone could be a save behind after a kill
+                checkpoint["best_params"] = self.best_params
+            rundir.write_checkpoint(run_dir, checkpoint)
             rundir.write_params(run_dir, self.model.get_parameters())
             if self.best_params is not None:
                 rundir.write_params(run_dir, self.best_params, "params_best.pkl")
@@ -207,7 +216,8 @@ class Run:
             rundir.write_summary(run_dir, summary)
         if trainer.history:   # drawn after: slow, and a second Ctrl-C need not wait for it
             from nnfs_cli.runs.plots import plot_curves
-            plot_curves(trainer.history, run_dir / "curves.png", title=str(run_dir.name))
+            plot_curves(trainer.history, run_dir / "curves.png", title=str(run_dir.name),
+                        best_epoch=trainer.best["epoch"], monitor=trainer.monitor)
         self.last_save = time.perf_counter()
         return summary
 
