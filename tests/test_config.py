@@ -169,7 +169,7 @@ def test_case_only_mistakes_get_the_name(write_config):
         "loss: unknown loss 'Categorical_crossentropy'; choose from binary_crossentropy, "
         "categorical_crossentropy, mean_absolute_error, mean_squared_error "
         "(did you mean 'categorical_crossentropy'?)",
-        "optimizer: unknown optimizer 'Adam'; choose from adagrad, adam, rmsprop, sgd "
+        "optimizer: unknown optimizer 'Adam'; choose from adagrad, adam, adamw, rmsprop, sgd "
         "(did you mean 'adam'?)",
     ]
     # The short forms and --set: SGD, Fashion_MNIST, He_Normal.
@@ -184,7 +184,7 @@ def test_case_only_mistakes_get_the_name(write_config):
         "npz, sine, spiral, vertical (did you mean 'fashion_mnist'?)",
         "model[0].init: unknown initializer 'He_Normal'; choose from glorot_uniform, he_normal, "
         "normal_0.01, normal_0.1 (did you mean 'he_normal'?)",
-        "optimizer: unknown optimizer 'SGD'; choose from adagrad, adam, rmsprop, sgd "
+        "optimizer: unknown optimizer 'SGD'; choose from adagrad, adam, adamw, rmsprop, sgd "
         "(did you mean 'sgd'?)",
     ]
     assert problems(write_config, SPIRAL, ["optimizer=SGD"])[0].endswith("(did you mean 'sgd'?)")
@@ -214,7 +214,7 @@ def test_names_from_keras_pytorch_and_the_book_get_ours(write_config):
         "categorical_crossentropy, mean_absolute_error, mean_squared_error "
         "(did you mean 'categorical_crossentropy'?)",
         "optimizer.lr: unknown key 'lr' for adam; choose from learning_rate, decay, epsilon, "
-        "beta_1, beta_2 (did you mean 'learning_rate'?)",
+        "beta_1, beta_2, schedule (did you mean 'learning_rate'?)",
     ]
     # An alias is offered only where its target is a choice: `p` means nothing for adam.
     [problem] = problems(write_config, SPIRAL, ["optimizer.p=0.1"])
@@ -248,7 +248,8 @@ def test_a_bare_value_needs_one_required_option(write_config):
         "model[1]: relu takes no options, got 3",
         "model[2]: expected a name or a mapping with 'name', got {'dense': [3]}",
         "optimizer: a bare value (0.01) stands for the one required option, and adam has none; "
-        "write adam: {option: value} with options learning_rate, decay, epsilon, beta_1, beta_2",
+        "write adam: {option: value} with options learning_rate, decay, epsilon, beta_1, beta_2, "
+        "schedule",
     ]
     # An unknown name is reported as such, with the closest one.
     assert problems(write_config, SPIRAL.replace("- dense: {units: 16}", "- Dense: 16")) == [

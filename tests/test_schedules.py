@@ -130,7 +130,8 @@ def test_schedule_config_errors_name_the_key(write_config):
     ]) == [
         "optimizer.schedule.cooldown: unknown key 'cooldown' for reduce_on_plateau; choose "
         "from monitor, factor, patience, min_lr",
-        "optimizer.schedule.monitor: expected one of val_loss, val_accuracy, got 'loss'",
+        "optimizer.schedule.monitor: expected one of val_loss, val_accuracy, got 'loss' "
+        "(did you mean 'val_loss'?)",
         "optimizer.schedule.patience: expected a positive integer, got 0"]
     assert problems(write_config, text, ["optimizer={name: sgd, nesterov: true}"]) == [
         "optimizer.nesterov: needs a momentum above 0"]
