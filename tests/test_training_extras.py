@@ -270,3 +270,27 @@ def test_restore_best_survives_an_interruption(tmp_path, monkeypatch):
     resumed = interrupted_then_resumed(tmp_path, config, 13, monkeypatch)
     assert (resumed / "params.pkl").read_bytes() == (straight / "params.pkl").read_bytes()
     assert (resumed / "params.pkl").read_bytes() == (resumed / "params_best.pkl").read_bytes()
+
+
+def test_the_installed_nnfs_trains_with_the_new_options(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    config = write(tmp_path, "{name: adamw, learning_rate: 0.01, weight_decay: 0.1, "
+                             "schedule: {name: cosine, warmup_epochs: 1, min_lr: 0.001}}",
+                   "{name: categorical_crossentropy, label_smoothing: 0.1}",
+                   ", clip_norm: 1.0, early_stopping: {patience: 5, restore_best: true}")
+    nnfs = str(Path(sys.executable).parent / "nnfs")
+    run_dir = tmp_path / "run"
+    result = subprocess.run([nnfs, "train", str(config), "--run-dir", str(run_dir)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    rates = [float(line.split(",")[7])
+             for line in (run_dir / "metrics.csv").read_text().splitlines()[1:]]
+    # Warm-up over epoch 1 (4 steps), then a cosine from 0.01 to 0.001 over 12 steps.
+    assert rates[0] == pytest.approx(0.01)
+    assert rates[-1] == pytest.approx(0.001 + 0.009 * (1 + np.cos(np.pi * 11 / 12)) / 2)
+    assert "restored the parameters of epoch" in result.stderr
+    assert (run_dir / "curves.png").read_bytes()[16:24] == (1400).to_bytes(4, "big") + (
+        400).to_bytes(4, "big")
