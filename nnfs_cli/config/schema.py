@@ -119,8 +119,9 @@ def _named(path, value, registry, problems):
     cls = registry.get(name)
     before = len(problems)
     resolved = {"name": name, **_options(path, options, cls, name, problems)}
-    if len(problems) == before and hasattr(cls, "problems"):
-        problems.extend(f"{path}.{key}: {message}" for key, message in cls.problems(resolved))
+    check = getattr(cls, "option_problems", None)   # options that do not fit together
+    if len(problems) == before and check is not None:
+        problems.extend(f"{path}.{key}: {message}" for key, message in check(resolved))
     return resolved
 
 

@@ -62,7 +62,7 @@ class Optimizer:
             self._flush_subnormals()
 
     @classmethod
-    def problems(cls, options):
+    def option_problems(cls, options):
         """(key, message) for options that do not fit together."""
         schedule = options["schedule"]["name"]
         if options["decay"] and schedule != "inverse_time":
@@ -140,8 +140,8 @@ class SGD(Optimizer):
         self.state_names = ("momentums",) if momentum else ()
 
     @classmethod
-    def problems(cls, options):
-        found = super().problems(options)
+    def option_problems(cls, options):
+        found = super().option_problems(options)
         if options["nesterov"] and not options["momentum"]:
             found.append(("nesterov", "needs a momentum above 0"))
         return found
