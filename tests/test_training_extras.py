@@ -294,3 +294,31 @@ def test_the_installed_nnfs_trains_with_the_new_options(tmp_path):
     assert "restored the parameters of epoch" in result.stderr
     assert (run_dir / "curves.png").read_bytes()[16:24] == (1400).to_bytes(4, "big") + (
         400).to_bytes(4, "big")
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda state: state["trainer"]["optimizer"].update(schedule={"scale": "half"}),
+     "does not fit this run: trainer.optimizer.schedule: "),
+    (lambda state: state["trainer"]["optimizer"]["schedule"].update(since=-1),
+     "does not fit this run: trainer.optimizer.schedule: expected a scale in [0, 1]"),
+    (lambda state: state.update(best_params=[(np.zeros((2, 2)), np.zeros((1, 16)))] * 2),
+     "does not fit this run: best_params[0][0]: expected shape (2, 16), got (2, 2)"),
+    (lambda state: state.update(best_params="all of them"),
+     "does not fit this run: best_params: expected 2 layer(s) of arrays, got str"),
+])
+def test_crafted_schedule_and_best_states_are_refused(tmp_path, monkeypatch, change, message):
+    import pickle
+    config = write(tmp_path, SCHEDULED["reduce_on_plateau"],
+                   training=", early_stopping: {patience: 10, restore_best: true}")
+    run_dir = tmp_path / "run"
+    with monkeypatch.context() as patch:
+        patch.setattr(runner, "graceful_stop", lambda: interrupt_after(10))
+        assert cli_run("train", config, "--run-dir", run_dir, "-q").exit_code == 130
+    state = load_pickle(run_dir / "checkpoint.pkl")
+    assert set(state["trainer"]["optimizer"]["schedule"]) == {"scale", "best", "since"}
+    assert len(state["best_params"]) == 2
+    change(state)
+    (run_dir / "checkpoint.pkl").write_bytes(pickle.dumps(state, protocol=4))
+    result = cli_run("train", "--resume", run_dir)
+    assert result.exit_code == 1
+    assert message in result.stderr and len(result.stderr.splitlines()) == 1

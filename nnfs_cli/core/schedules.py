@@ -136,4 +136,10 @@ class ReduceOnPlateau(Schedule):
         return {"scale": self.scale, "best": self.best, "since": self.since}
 
     def load_state_dict(self, state):
-        self.scale, self.best, self.since = state["scale"], state["best"], state["since"]
+        """ValueError or TypeError for a state this schedule never writes."""
+        scale, best, since = float(state["scale"]), state["best"], state["since"]
+        if not 0 <= scale <= 1 or isinstance(since, bool) or not isinstance(since, int) \
+                or since < 0 or not (best is None or math.isfinite(float(best))):
+            raise ValueError(f"expected a scale in [0, 1], a finite best or none and a count, "
+                             f"got {state!r}"[:200])
+        self.scale, self.best, self.since = scale, best, since
