@@ -68,6 +68,8 @@ def main():
     parser.add_argument("--only", choices=["nnfs", "torch", "load"], help=argparse.SUPPRESS)
     parser.add_argument("--no-extras", action="store_true",
                         help="skip the data loading and `nnfs train` measurements")
+    parser.add_argument("--no-memory", action="store_true",
+                        help="skip the peak-memory runs (one fresh process per framework)")
     parser.add_argument("--path", help=argparse.SUPPRESS)
     parser.add_argument("--configs", action="store_true",
                         help="also train configs/fashion_large.yaml in full (about 4 minutes)")
@@ -88,7 +90,8 @@ def main():
     with busy(args.busy):
         for threads in counts:
             side_by_side(args, threads)
-        memory(args, counts)
+        if not args.no_memory:
+            memory(args, counts)
         if not args.no_extras:
             loading()
             nnfs_train_memory(args)
@@ -303,9 +306,11 @@ def side_by_side(args, threads):
     if torch_available():
         sides += [TorchSide(config, splits, nnfs.initial, adam) for adam in args.torch_adam]
     print(f"\n== {model_name(config)}, {threads} thread(s), one process, alternating epochs ==")
+    print(f"load average: {load_average()}")
     print("epoch " + "".join(f"{side.name + ' s':>14} {'cpu/wall':>8} {'others':>6}"
                              for side in sides))
     times = {side.name: [] for side in sides}
+    cpu_times = {side.name: [] for side in sides}
     for epoch in range(args.epochs):
         row = {}
         turn = epoch % len(sides)   # rotate who goes first
@@ -313,6 +318,7 @@ def side_by_side(args, threads):
             with thread_limit(side, threads), Clock() as clock:
                 side.epoch()
             times[side.name].append(clock.wall)
+            cpu_times[side.name].append(clock.cpu)
             row[side.name] = f"{clock.wall:14.3f} {clock.cpu / clock.wall:8.2f} {clock.others:6.2f}"
         print(f"{epoch + 1:>5} " + "".join(row[side.name] for side in sides))
     if any(side.shuffle_state() != nnfs.shuffle_state() for side in sides):
@@ -340,8 +346,17 @@ def side_by_side(args, threads):
         print(line)
     for side in others:
         paired = [a / b for a, b in zip(times["nnfs"], times[side.name])]
+        later = f", epochs 2-{len(paired)}: {statistics.median(paired[1:]):.2f}x" if len(paired) > 1 else ""
         print(f"epoch ratio nnfs/{side.name} round by round: "
-              f"{' '.join(f'{r:.2f}' for r in paired)} (median {statistics.median(paired):.2f}x)")
+              f"{' '.join(f'{r:.2f}' for r in paired)} (median {statistics.median(paired):.2f}x"
+              f"{later})")
+    for side in sides:
+        series, cpu = times[side.name], cpu_times[side.name]
+        if len(series) > 2:
+            print(f"{side.name}: last epoch / second epoch {series[-1] / series[1]:.2f} wall, "
+                  f"{cpu[-1] / cpu[1]:.2f} CPU; CPU s per epoch "
+                  + " ".join(f"{value:.3f}" for value in cpu))
+    print(f"load average: {load_average()}")
 
 
 def median_seconds(function, repeats=5):

@@ -21,9 +21,12 @@ def test_resolves_defaults(write_config):
     assert resolved["model"][1] == "relu"
     assert resolved["metric"] == "categorical_accuracy"
     assert resolved["optimizer"] == {"name": "adam", "learning_rate": 0.02, "decay": 5e-7,
-                                     "epsilon": 1e-7, "beta_1": 0.9, "beta_2": 0.999}
+                                     "epsilon": 1e-7, "beta_1": 0.9, "beta_2": 0.999,
+                                     "schedule": {"name": "inverse_time"}}
+    assert resolved["loss"] == {"name": "categorical_crossentropy", "label_smoothing": 0.0}
     assert resolved["training"] == {"epochs": 5, "batch_size": 64, "shuffle": True, "print_every": 1,
-                                    "checkpoint_seconds": 10.0, "early_stopping": None}
+                                    "checkpoint_seconds": 10.0, "early_stopping": None,
+                                    "clip_norm": None, "clip_value": None}
     assert list(resolved) == ["seed", "data", "model", "loss", "optimizer", "metric", "training"]
 
 
@@ -81,11 +84,11 @@ def test_missing_and_unknown_keys(write_config):
 
 
 def test_unknown_names_list_choices_and_closest(write_config):
-    text = SPIRAL.replace("name: adam,", "name: adamw,").replace("- relu", "- rellu")
+    text = SPIRAL.replace("name: adam,", "name: adan,").replace("- relu", "- rellu")
     assert problems(write_config, text) == [
         "model[1]: unknown layer or activation 'rellu'; choose from dense, dropout, linear, relu, "
         "sigmoid, softmax (did you mean 'relu'?)",
-        "optimizer: unknown optimizer 'adamw'; choose from adagrad, adam, rmsprop, sgd "
+        "optimizer: unknown optimizer 'adan'; choose from adagrad, adam, adamw, rmsprop, sgd "
         "(did you mean 'adam'?)",
     ]
 
@@ -143,12 +146,12 @@ def test_invalid_yaml_and_wrong_shapes(write_config):
 def test_early_stopping_section(write_config):
     text = SPIRAL.replace("batch_size: 64}", "batch_size: 64, early_stopping: {patience: 2}}")
     assert config.load(write_config(text))["training"]["early_stopping"] == {
-        "monitor": "val_loss", "patience": 2, "min_delta": 0.0}
+        "monitor": "val_loss", "patience": 2, "min_delta": 0.0, "restore_best": False}
     text = SPIRAL.replace("batch_size: 64}", "batch_size: 64, early_stopping: "
                           "{monitor: loss, patience: 0, wait: 1}}")
     assert problems(write_config, text) == [
         "training.early_stopping.wait: unknown key 'wait' for early_stopping; "
-        "choose from monitor, patience, min_delta",
+        "choose from monitor, patience, min_delta, restore_best",
         "training.early_stopping.monitor: expected one of val_loss, val_accuracy, got 'loss' "
         "(did you mean 'val_loss'?)",
         "training.early_stopping.patience: expected a positive integer, got 0",
@@ -166,7 +169,7 @@ def test_case_only_mistakes_get_the_name(write_config):
         "loss: unknown loss 'Categorical_crossentropy'; choose from binary_crossentropy, "
         "categorical_crossentropy, mean_absolute_error, mean_squared_error "
         "(did you mean 'categorical_crossentropy'?)",
-        "optimizer: unknown optimizer 'Adam'; choose from adagrad, adam, rmsprop, sgd "
+        "optimizer: unknown optimizer 'Adam'; choose from adagrad, adam, adamw, rmsprop, sgd "
         "(did you mean 'adam'?)",
     ]
     # The short forms and --set: SGD, Fashion_MNIST, He_Normal.
@@ -181,7 +184,7 @@ def test_case_only_mistakes_get_the_name(write_config):
         "npz, sine, spiral, vertical (did you mean 'fashion_mnist'?)",
         "model[0].init: unknown initializer 'He_Normal'; choose from glorot_uniform, he_normal, "
         "normal_0.01, normal_0.1 (did you mean 'he_normal'?)",
-        "optimizer: unknown optimizer 'SGD'; choose from adagrad, adam, rmsprop, sgd "
+        "optimizer: unknown optimizer 'SGD'; choose from adagrad, adam, adamw, rmsprop, sgd "
         "(did you mean 'sgd'?)",
     ]
     assert problems(write_config, SPIRAL, ["optimizer=SGD"])[0].endswith("(did you mean 'sgd'?)")
@@ -211,7 +214,7 @@ def test_names_from_keras_pytorch_and_the_book_get_ours(write_config):
         "categorical_crossentropy, mean_absolute_error, mean_squared_error "
         "(did you mean 'categorical_crossentropy'?)",
         "optimizer.lr: unknown key 'lr' for adam; choose from learning_rate, decay, epsilon, "
-        "beta_1, beta_2 (did you mean 'learning_rate'?)",
+        "beta_1, beta_2, schedule (did you mean 'learning_rate'?)",
     ]
     # An alias is offered only where its target is a choice: `p` means nothing for adam.
     [problem] = problems(write_config, SPIRAL, ["optimizer.p=0.1"])
@@ -245,7 +248,8 @@ def test_a_bare_value_needs_one_required_option(write_config):
         "model[1]: relu takes no options, got 3",
         "model[2]: expected a name or a mapping with 'name', got {'dense': [3]}",
         "optimizer: a bare value (0.01) stands for the one required option, and adam has none; "
-        "write adam: {option: value} with options learning_rate, decay, epsilon, beta_1, beta_2",
+        "write adam: {option: value} with options learning_rate, decay, epsilon, beta_1, beta_2, "
+        "schedule",
     ]
     # An unknown name is reported as such, with the closest one.
     assert problems(write_config, SPIRAL.replace("- dense: {units: 16}", "- Dense: 16")) == [

@@ -290,6 +290,49 @@ def test_fused_backward_is_gradient_wrt_activation_inputs(name, make):
                     f"{name}: activation.backward(loss.backward)")
 
 
+SMOOTHED_CASES = [
+    pytest.param(CategoricalCrossentropy, cce_case(one_hot=False), id="cce-labels"),
+    pytest.param(CategoricalCrossentropy, cce_case(one_hot=True), id="cce-one-hot"),
+    pytest.param(BinaryCrossentropy, bce_case, id="bce"),
+]
+
+
+@pytest.mark.parametrize("loss_class, make", SMOOTHED_CASES)
+def test_label_smoothing_gradients(loss_class, make):
+    """loss.backward, fused_backward and the unfused chain of a smoothed loss against central
+    differences of its mean."""
+    loss = loss_class(label_smoothing=0.15)
+    activation = loss.fused_activation()
+    rng = np.random.default_rng(9)
+    y_pred, y_true = make(rng)
+
+    def mean_loss():
+        return np.mean(loss.forward(y_pred, y_true))
+
+    assert_gradient(loss.backward(y_pred.copy(), y_true), numeric_gradient(mean_loss, y_pred),
+                    "backward")
+    z = rng.standard_normal(y_pred.shape) * 2
+
+    def objective():
+        return np.mean(loss.forward(activation.forward(z, training=False), y_true))
+
+    numeric = numeric_gradient(objective, z)
+    output = activation.forward(z, training=True)
+    assert_gradient(loss.fused_backward(output, y_true), numeric, "fused_backward")
+    assert_gradient(activation.backward(loss.backward(output, y_true)), numeric, "unfused")
+    unsmoothed = loss_class().fused_backward(output, y_true)
+    assert not np.allclose(unsmoothed, numeric)   # smoothing changed the gradient
+
+
+@pytest.mark.parametrize("force_unfused", [False, True], ids=["fused", "unfused"])
+def test_model_gradients_with_label_smoothing(force_unfused):
+    rng = np.random.default_rng(10)
+    model = make_model([l2_dense(5), ReLU(), l2_dense(3), Softmax()],
+                       CategoricalCrossentropy(label_smoothing=0.1))
+    model.fused = not force_unfused
+    check_model_gradients(model, rng.standard_normal((8, 3)), rng.integers(0, 3, 8))
+
+
 # ---------------------------------------------------------------- bias/weight penalties
 
 @pytest.mark.parametrize("key, other, option", [

@@ -13,7 +13,7 @@ from nnfs_cli.data.generated import Vertical
 from nnfs_cli.core.layers import Dense
 from nnfs_cli.core.losses import CategoricalCrossentropy
 from nnfs_cli.core.model import Model
-from nnfs_cli.core.optimizers import SGD, Adagrad, Adam, RMSprop
+from nnfs_cli.core.optimizers import SGD, Adagrad, Adam, AdamW, RMSprop
 from nnfs_cli.registry import OPTIMIZERS
 
 RTOL, ATOL = 1e-5, 1e-6
@@ -92,25 +92,33 @@ def test_adam_hand_worked_bias_correction():
 
 
 def options(optimizer):
-    return {key: getattr(optimizer, key) for key in optimizer.constraints}
+    values = {key: getattr(optimizer, key) for key in optimizer.constraints}
+    values["schedule"] = values["schedule"].name
+    return values
 
 
 def test_book_defaults():
     assert options(SGD()) == {"learning_rate": 1.0, "decay": 0.0, "epsilon": 1e-7,
-                              "momentum": 0.0}
-    assert options(Adagrad()) == {"learning_rate": 1.0, "decay": 0.0, "epsilon": 1e-7}
+                              "momentum": 0.0, "nesterov": False, "schedule": "inverse_time"}
+    assert options(Adagrad()) == {"learning_rate": 1.0, "decay": 0.0, "epsilon": 1e-7,
+                                  "schedule": "inverse_time"}
     assert options(RMSprop()) == {"learning_rate": 0.001, "decay": 0.0, "epsilon": 1e-7,
-                                  "rho": 0.9}
+                                  "rho": 0.9, "schedule": "inverse_time"}
     assert options(Adam()) == {"learning_rate": 0.001, "decay": 0.0, "epsilon": 1e-7,
-                               "beta_1": 0.9, "beta_2": 0.999}
+                               "beta_1": 0.9, "beta_2": 0.999, "schedule": "inverse_time"}
+    assert options(AdamW()) == {"learning_rate": 0.001, "decay": 0.0, "epsilon": 1e-7,
+                                "beta_1": 0.9, "beta_2": 0.999, "weight_decay": 0.01,
+                                "decay_biases": False, "schedule": "inverse_time"}
 
 
 # ---------------------------------------------------------------- the book's formulas, float64
 
-def book_sgd(param, grad, state, lr, iterations, momentum=0.0, **_):
+def book_sgd(param, grad, state, lr, iterations, momentum=0.0, nesterov=False, **_):
     if momentum:
         updates = momentum * state.get("momentums", 0.0) - lr * grad
         state["momentums"] = updates
+        if nesterov:   # Keras's (Sutskever's) form, which keeps the lr inside the velocity
+            updates = momentum * updates - lr * grad
     else:
         updates = -lr * grad
     return param + updates
@@ -134,10 +142,24 @@ def book_adam(param, grad, state, lr, iterations, epsilon=1e-7, beta_1=0.9, beta
     return param + -lr * momentums_corrected / (np.sqrt(cache_corrected) + epsilon)
 
 
+def torch_adamw(param, grad, state, lr, iterations, key, epsilon=1e-7, beta_1=0.9,
+                beta_2=0.999, weight_decay=0.01, decay_biases=False, **_):
+    """torch.optim.AdamW's documented algorithm (amsgrad off, maximize off)."""
+    if decay_biases or key[1] != "biases":
+        param = param * (1 - lr * weight_decay)
+    state["m"] = beta_1 * state.get("m", 0.0) + (1 - beta_1) * grad
+    state["v"] = beta_2 * state.get("v", 0.0) + (1 - beta_2) * grad ** 2
+    t = iterations + 1
+    m_hat, v_hat = state["m"] / (1 - beta_1 ** t), state["v"] / (1 - beta_2 ** t)
+    return param - lr * m_hat / (np.sqrt(v_hat) + epsilon)
+
+
 BOOK_CASES = {
     "sgd": [
         ("plain", {"learning_rate": 0.5, "decay": 0.1}, book_sgd),
         ("momentum", {"learning_rate": 0.5, "decay": 0.1, "momentum": 0.9}, book_sgd),
+        ("nesterov", {"learning_rate": 0.5, "decay": 0.1, "momentum": 0.9, "nesterov": True},
+         book_sgd),
     ],
     "adagrad": [
         ("decay", {"learning_rate": 0.5, "decay": 0.1, "epsilon": 1e-6}, book_adagrad),
@@ -150,6 +172,12 @@ BOOK_CASES = {
         ("decay", {"learning_rate": 0.05, "decay": 0.1, "beta_1": 0.8, "beta_2": 0.95},
          book_adam),
         ("defaults", {}, book_adam),
+    ],
+    "adamw": [
+        ("decay", {"learning_rate": 0.05, "decay": 0.1, "weight_decay": 0.3}, torch_adamw),
+        ("biases-too", {"learning_rate": 0.05, "weight_decay": 0.3, "decay_biases": True,
+                        "beta_1": 0.8}, torch_adamw),
+        ("defaults", {}, torch_adamw),
     ],
 }
 
@@ -197,7 +225,7 @@ def test_steps_match_book_formulas(name, case):
         for key in SHAPES:
             np.testing.assert_array_equal(grads[key], before[key], f"{name} changed grads")
             expected[key] = reference(expected[key], grads[key].astype(np.float64),
-                                      book_state[key], lr, iterations, **options)
+                                      book_state[key], lr, iterations, key=key, **options)
             np.testing.assert_allclose(params[key], expected[key], rtol=RTOL, atol=ATOL,
                                        err_msg=f"{name} step {iterations + 1} {key}")
 
@@ -286,6 +314,7 @@ TRAINING_CASES = {
     "adagrad": [("decay", {"learning_rate": 0.5, "decay": 1e-4})],
     "rmsprop": [("decay", {"learning_rate": 0.01, "decay": 1e-4, "rho": 0.9})],
     "adam": [("decay", {"learning_rate": 0.02, "decay": 1e-4})],
+    "adamw": [("decay", {"learning_rate": 0.02, "decay": 1e-4, "weight_decay": 0.01})],
 }
 
 

@@ -165,7 +165,7 @@ def test_signal_checkpoints_and_resume_matches_an_uninterrupted_run(reference, s
                f"checkpoint saved. Resume with: nnfs train --resume {run_dir}")
     assert stderr.splitlines()[-1] == message
     assert json.loads((run_dir / "summary.json").read_text())["status"] == "interrupted"
-    assert png_size(run_dir / "curves.png") == (1000, 400)   # written at a checkpoint
+    assert png_size(run_dir / "curves.png") == (1400, 400)   # written at a checkpoint
     assert not list(run_dir.glob("*.tmp"))
 
     result = run("train", "--resume", run_dir)
@@ -333,7 +333,7 @@ def test_resume_a_finished_run_only_with_more_epochs(spiral_config, tmp_path):
     assert f"resuming {run_dir} from the end of epoch 5" in result.stderr
     assert [row["epoch"] for row in metrics(run_dir)] == [str(n) for n in range(1, 8)]
     assert "epochs: 7" in (run_dir / "config.yaml").read_text()
-    assert png_size(run_dir / "curves.png") == (1000, 400)
+    assert png_size(run_dir / "curves.png") == (1400, 400)
     assert (run_dir / "curves.png").read_bytes() != curves
 
 

@@ -9,7 +9,7 @@ from nnfs_cli.core.layers import ShapeError
 from nnfs_cli.core.model import Model
 from nnfs_cli.errors import ConfigError
 from nnfs_cli.registry import (ACTIVATIONS, DATASETS, LAYERS, LOSSES, METRICS, OPTIMIZERS,
-                               parse_entry, suggestion)
+                               Registry, parse_entry, suggestion)
 
 TOP_LEVEL = ("seed", "data", "model", "loss", "optimizer", "metric", "training")
 REQUIRED = ("data", "model", "loss", "optimizer")
@@ -23,9 +23,10 @@ class EarlyStopping:
         "monitor": validators.one_of("val_loss", "val_accuracy"),
         "patience": validators.positive_int,
         "min_delta": validators.non_negative,
+        "restore_best": validators.boolean,
     }
 
-    def __init__(self, monitor="val_loss", patience=5, min_delta=0.0):
+    def __init__(self, monitor="val_loss", patience=5, min_delta=0.0, restore_best=False):
         pass
 
 
@@ -39,10 +40,12 @@ class TrainingOptions:
         "print_every": validators.positive_int,
         "checkpoint_seconds": validators.non_negative,
         "early_stopping": EarlyStopping,
+        "clip_norm": validators.optional(validators.positive),
+        "clip_value": validators.optional(validators.positive),
     }
 
     def __init__(self, epochs=10, batch_size=None, shuffle=True, print_every=1,
-                 checkpoint_seconds=10.0, early_stopping=None):
+                 checkpoint_seconds=10.0, early_stopping=None, clip_norm=None, clip_value=None):
         pass
 
 
@@ -114,7 +117,12 @@ def _named(path, value, registry, problems):
         problems.append(f"{path}: {registry.unknown(name)}")
         return None
     cls = registry.get(name)
-    return {"name": name, **_options(path, options, cls, name, problems)}
+    before = len(problems)
+    resolved = {"name": name, **_options(path, options, cls, name, problems)}
+    check = getattr(cls, "option_problems", None)   # options that do not fit together
+    if len(problems) == before and check is not None:
+        problems.extend(f"{path}.{key}: {message}" for key, message in check(resolved))
+    return resolved
 
 
 def _model(items, problems):
@@ -149,7 +157,10 @@ def _options(path, options, cls, owner, problems):
             problems.append(_unknown_key(f"{path}.{key}", key, list(parameters) or ["(none)"], owner))
     for name, parameter in parameters.items():
         key_path = f"{path}.{name}"
-        if name in options and isinstance(constraints[name], type):   # a nested section
+        if isinstance(constraints.get(name), Registry):   # a nested component: {name: ...}
+            value = options.get(name, parameter.default)
+            result[name] = _named(key_path, value, constraints[name], problems)
+        elif name in options and isinstance(constraints[name], type):   # a nested section
             value = options[name]
             if value is not None and not isinstance(value, dict):
                 problems.append(f"{key_path}: expected a mapping, got {validators.show(value)}")

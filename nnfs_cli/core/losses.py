@@ -3,6 +3,7 @@ of their mean with respect to the predictions."""
 
 import numpy as np
 
+from nnfs_cli import validators
 from nnfs_cli.core.activations import Sigmoid, Softmax
 from nnfs_cli.registry import LOSSES
 
@@ -41,14 +42,37 @@ class Loss:
         return float(np.mean(self.forward(y_pred, y_true), dtype=np.float64))
 
 
+class SmoothedLoss(Loss):
+    """A cross-entropy whose targets can be smoothed: t = y * (1 - s) + s / k, with k the
+    number of classes (2 for binary cross-entropy, as Keras does). The reported losses are
+    against the smoothed targets too."""
+
+    constraints = {"label_smoothing": validators.in_range(0, 1)}
+    smoothing_classes = None   # k; None: the width of the predictions
+
+    def __init__(self, label_smoothing=0.0):
+        self.label_smoothing = label_smoothing
+
+    def smoothed(self, y_true, y_pred):
+        """Targets as smoothed (batch, outputs) in the predictions' float type."""
+        y_true = _one_hot(_same_dtype(y_true, y_pred), y_pred.shape[1], y_pred.dtype)
+        classes = self.smoothing_classes or y_pred.shape[1]
+        s = self.label_smoothing
+        return y_true * y_pred.dtype.type(1 - s) + y_pred.dtype.type(s / classes)
+
+
 @LOSSES.register("categorical_crossentropy")
-class CategoricalCrossentropy(Loss):
-    """-log(p[true class]); targets as class indices (batch,) or one-hot (batch, classes)."""
+class CategoricalCrossentropy(SmoothedLoss):
+    """-log(p[true class]); targets as class indices (batch,) or one-hot (batch, classes).
+    With label_smoothing s: -sum(t * log p), t = y * (1 - s) + s / classes."""
 
     fused_activation = Softmax
     default_metric = "categorical_accuracy"
 
     def forward(self, y_pred, y_true):
+        if self.label_smoothing:
+            targets = self.smoothed(y_true, y_pred)
+            return -(targets * np.log(np.clip(y_pred, EPS, 1 - EPS))).sum(axis=1)
         if y_true.ndim == 1:
             confidences = y_pred[np.arange(len(y_pred)), y_true]
         else:
@@ -56,13 +80,15 @@ class CategoricalCrossentropy(Loss):
         return -np.log(np.clip(confidences, EPS, 1 - EPS))
 
     def backward(self, y_pred, y_true):
+        if self.label_smoothing:
+            y_true = self.smoothed(y_true, y_pred)
         y_true = _same_dtype(y_true, y_pred)
         y_true = _one_hot(y_true, y_pred.shape[1], y_pred.dtype)
         return -y_true / np.clip(y_pred, EPS, 1 - EPS) / len(y_pred)
 
     def fused_backward(self, y_pred, y_true):
-        # Softmax + cross-entropy: d/dz = (p - y) / n  (NNFS ch. 9)
-        y_true = _same_dtype(y_true, y_pred)
+        # Softmax + cross-entropy: d/dz = (p - y) / n  (NNFS ch. 9); smoothed: (p - t) / n
+        y_true = self.smoothed(y_true, y_pred) if self.label_smoothing else _same_dtype(y_true, y_pred)
         if y_true.ndim == 1:
             dinputs = y_pred.copy()
             dinputs[np.arange(len(y_pred)), y_true] -= 1
@@ -73,12 +99,17 @@ class CategoricalCrossentropy(Loss):
 
 
 @LOSSES.register("binary_crossentropy")
-class BinaryCrossentropy(Loss):
-    """-(y log p + (1 - y) log(1 - p)), averaged over the outputs; targets (batch, outputs)."""
+class BinaryCrossentropy(SmoothedLoss):
+    """-(y log p + (1 - y) log(1 - p)), averaged over the outputs; targets (batch, outputs).
+    With label_smoothing s, y becomes y * (1 - s) + s / 2."""
 
     targets = "binary"
     fused_activation = Sigmoid
     default_metric = "binary_accuracy"
+    smoothing_classes = 2
+
+    def _targets(self, y_true, y_pred):
+        return self.smoothed(y_true, y_pred) if self.label_smoothing else y_true
 
     @classmethod
     def output_width(cls, data):
@@ -92,17 +123,18 @@ class BinaryCrossentropy(Loss):
         return np.eye(data.classes, dtype=np.float32)[y]
 
     def forward(self, y_pred, y_true):
+        y_true = self._targets(y_true, y_pred)
         p = np.clip(y_pred, EPS, 1 - EPS)
         return -(y_true * np.log(p) + (1 - y_true) * np.log(1 - p)).mean(axis=-1)
 
     def backward(self, y_pred, y_true):
-        y_true = _same_dtype(y_true, y_pred)
+        y_true = _same_dtype(self._targets(y_true, y_pred), y_pred)
         p = np.clip(y_pred, EPS, 1 - EPS)
         return -(y_true / p - (1 - y_true) / (1 - p)) / y_pred.shape[1] / len(y_pred)
 
     def fused_backward(self, y_pred, y_true):
         # Sigmoid + binary cross-entropy: d/dz = (p - y) / outputs / n
-        y_true = _same_dtype(y_true, y_pred)
+        y_true = _same_dtype(self._targets(y_true, y_pred), y_pred)
         return (y_pred - y_true) / np.float32(y_pred.shape[1] * len(y_pred))
 
 

@@ -7,6 +7,7 @@ import numpy as np
 from nnfs_cli import limits
 from nnfs_cli.core.activations import Activation
 from nnfs_cli.core.layers.base import ShapeError
+from nnfs_cli.core.parameters import FlatParameters
 
 
 class Model:
@@ -17,11 +18,13 @@ class Model:
         self.loss = loss
         fused = loss.fused_activation
         self.fused = fused is not None and bool(self.layers) and type(self.layers[-1]) is fused
+        self.flat = None
 
     def build(self, input_shape, rng):
         """Create every layer's parameters for inputs of `input_shape` (no batch axis);
         returns each layer's output shape. ShapeError names the layer that cannot fit,
-        or the largest one when the parameters would pass the limit."""
+        or the largest one when the parameters would pass the limit. The trained parameters
+        and their gradients then live in one flat buffer each."""
         self.infer_shapes(self.layers, input_shape)
         self.input_shape = tuple(input_shape)
         self.shapes = []
@@ -32,6 +35,7 @@ class Model:
             except ShapeError as error:
                 raise ShapeError(f"model[{index}]: {error}") from None
             self.shapes.append(shape)
+        self.flat = FlatParameters(self.layers)
         return self.shapes
 
     @staticmethod
@@ -61,7 +65,11 @@ class Model:
         return [layer for layer in self.layers if layer.params]
 
     def param_items(self):
-        """(key, param, grad) for each trained parameter; the key names it for optimizer state."""
+        """(key, param, grad) for each trained parameter; the key names it for optimizer state.
+        The FlatParameters itself while the layers hold its views, so optimizers can update
+        the whole model at once; otherwise a list of the layers' own arrays."""
+        if self.flat is not None and self.flat.intact():
+            return self.flat
         return [((index, name), layer.params[name], layer.grads[name])
                 for index, layer in enumerate(self.layers) for name in layer.grads]
 

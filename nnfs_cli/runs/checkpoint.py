@@ -78,9 +78,13 @@ def fitted(state, path, config, model, steps):
             components.metric(config).load_state_dict(trainer["metric"])
         except (TypeError, ValueError, KeyError, AttributeError) as error:
             raise _Bad(f"trainer.metric: {error}") from None
+        best_params = _best_params(state.get("best_params"), model)
     except _Bad as problem:
         raise NnfsError(f"{path}: does not fit this run: {problem}") from None
-    return {**state, "trainer": trainer}
+    fitted_state = {**state, "trainer": trainer}
+    if "best_params" in state:
+        fitted_state["best_params"] = best_params
+    return fitted_state
 
 
 def _mapping(value, where, keys):
@@ -183,8 +187,33 @@ def _optimizer(saved, config, model):
             raise _Bad(f"{where}: holds {sorted(map(str, arrays))}, expected {sorted(names)}")
         state[key] = {name: _array(arrays[name], f"{where}.{name}", params[key].shape)
                       for name in names}
-    return {"iterations": int(saved["iterations"]),
-            "current_learning_rate": float(saved["current_learning_rate"]), "state": state}
+    checked = {"iterations": int(saved["iterations"]),
+               "current_learning_rate": float(saved["current_learning_rate"]), "state": state}
+    if "schedule" in saved:   # checkpoints before schedules have none
+        try:
+            components.optimizer(config).schedule.load_state_dict(saved["schedule"])
+        except (TypeError, ValueError, KeyError, AttributeError) as error:
+            raise _Bad(f"trainer.optimizer.schedule: {error}") from None
+        checked["schedule"] = saved["schedule"]
+    return checked
+
+
+def _best_params(saved, model):
+    """restore_best's copy of the best epoch's parameters, in `Model.get_parameters`' layout."""
+    if saved is None:
+        return None
+    expected = model.get_parameters()
+    if not isinstance(saved, list) or len(saved) != len(expected):
+        raise _Bad(f"best_params: expected {len(expected)} layer(s) of arrays, "
+                   f"got {_kind(saved)}")
+    checked = []
+    for index, (arrays, targets) in enumerate(zip(saved, expected)):
+        where = f"best_params[{index}]"
+        if not isinstance(arrays, (list, tuple)) or len(arrays) != len(targets):
+            raise _Bad(f"{where}: expected {len(targets)} arrays, got {_kind(arrays)}")
+        checked.append(tuple(_array(array, f"{where}[{position}]", target.shape)
+                             for position, (array, target) in enumerate(zip(arrays, targets))))
+    return checked
 
 
 def _generator(value, where):

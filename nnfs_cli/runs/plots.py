@@ -1,4 +1,5 @@
-"""The pictures of a run (matplotlib, Agg): curves.png, the loss and accuracy per epoch, and
+"""The pictures of a run (matplotlib, Agg): curves.png, the loss, accuracy and learning rate
+per epoch, and
 confusion_matrix.png, counts of true against predicted classes."""
 
 import numpy as np
@@ -36,23 +37,33 @@ def plot_confusion_matrix(matrix, names, path, title=""):
         figure.savefig(tmp, format="png")
 
 
-def plot_curves(history, path, title=""):
-    """Draw the metrics rows of `history` into the PNG at `path` (atomically)."""
+def plot_curves(history, path, title="", best_epoch=None, monitor="val_loss"):
+    """Draw the metrics rows of `history` into the PNG at `path` (atomically): loss, accuracy
+    and the learning rate per epoch, with the best epoch (by `monitor`) marked."""
     epochs = [row["epoch"] for row in history]
-    figure = Figure(figsize=(10, 4), dpi=100, layout="constrained")
+    figure = Figure(figsize=(14, 4), dpi=100, layout="constrained")
     FigureCanvasAgg(figure)
-    loss_axes, accuracy_axes = figure.subplots(1, 2)
+    loss_axes, accuracy_axes, lr_axes = figure.subplots(1, 3)
     marker = "o" if len(epochs) <= 30 else None
     for axes, key, label in ((loss_axes, "loss", "loss"), (accuracy_axes, "accuracy", "accuracy")):
         axes.plot(epochs, [row[key] for row in history], marker=marker, label=f"training {label}")
         axes.plot(epochs, [row[f"val_{key}"] for row in history], marker=marker,
                   label=f"validation {label}")
-        axes.set_xlabel("epoch")
         axes.set_ylabel(label)
+    lr_axes.plot(epochs, [row["lr"] for row in history], marker=marker, color="tab:green",
+                 label="learning rate (last step of the epoch)")
+    lr_axes.set_ylabel("learning rate")
+    lr_axes.ticklabel_format(axis="y", style="sci", scilimits=(-3, 3))
+    for axes in (loss_axes, accuracy_axes, lr_axes):
+        if best_epoch is not None:
+            axes.axvline(best_epoch, color="gray", linestyle="--", linewidth=1,
+                         label=f"best epoch ({best_epoch}, {monitor})")
+        axes.set_xlabel("epoch")
         axes.grid(True, alpha=0.3)
         axes.legend()
     loss_axes.set_title("Loss")
     accuracy_axes.set_title("Accuracy")
+    lr_axes.set_title("Learning rate")
     if title:
         figure.suptitle(title)
     with atomic_path(path) as tmp:

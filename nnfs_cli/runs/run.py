@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nnfs_cli import __version__
+from nnfs_cli import __version__, blas
 from nnfs_cli import config as configs
 from nnfs_cli.errors import BadUsage, ConfigError, NnfsError
 from nnfs_cli.reporter import count, model_summary
@@ -96,13 +96,6 @@ def _load_data(config, reporter, download, source, state=None):
     return data, splits
 
 
-def blas_info():
-    """Which BLAS ran and with how many threads: results and speed depend on both."""
-    from threadpoolctl import threadpool_info
-    return [{key: pool.get(key) for key in ("internal_api", "architecture", "num_threads")}
-            for pool in threadpool_info() if pool.get("user_api") == "blas"]
-
-
 class Run:
     """One run directory and the trainer that fills it."""
 
@@ -125,9 +118,13 @@ class Run:
                                on_epoch_end=self._epoch_done)
         self.wall_seconds = 0.0
         self.best_params = None
+        stopping = config["training"]["early_stopping"] or {}
+        self.restore_best = stopping.get("restore_best", False)
+        self.warnings = blas.warnings()
         if state:
             self.trainer.load_state_dict(state["trainer"])
             self.wall_seconds = state["wall_seconds"]
+            self.best_params = state.get("best_params")
             position = self.trainer.position
             where = (f"epoch {position['epoch']}, step {position['step']}" if position
                      else f"the end of epoch {len(self.trainer.history)}")
@@ -140,6 +137,8 @@ class Run:
                           f"{len(splits.x_val)} validation samples of shape {model.input_shape}")
             for line in model_summary(model.input_shape, model.summary()):
                 reporter.line(line)
+        for line in self.warnings:
+            reporter.line(line)
         self.started = time.perf_counter()
         self.last_save = self.started
 
@@ -177,6 +176,10 @@ class Run:
                     else "the start of the run")
             raise Diverged(f"training diverged: {error} (kept the last good parameters, from "
                            f"{kept}, in {self.run_dir / 'params.pkl'})") from None
+        if self.restore_best and self.best_params is not None:
+            self.model.set_parameters(self.best_params)
+            self.reporter.line(f"restored the parameters of epoch {trainer.best['epoch']}, the "
+                               f"best {trainer.monitor} ({trainer.best['value']:.4f})")
         summary = self.save("finished", final=True)
         return summary, self.final_lines(summary)
 
@@ -201,8 +204,10 @@ class Run:
         # A second Ctrl-C waits for these few writes, so summary.json always describes the
         # last complete checkpoint (and `nnfs runs` the state --resume will continue from).
         with deferred():
-            rundir.write_checkpoint(run_dir, {"trainer": trainer.state_dict(),
-                                              "wall_seconds": self._wall()})
+            checkpoint = {"trainer": trainer.state_dict(), "wall_seconds": self._wall()}
+            if self.restore_best:   # params_best.pkl alone could be a save behind after a kill
+                checkpoint["best_params"] = self.best_params
+            rundir.write_checkpoint(run_dir, checkpoint)
             rundir.write_params(run_dir, self.model.get_parameters())
             if self.best_params is not None:
                 rundir.write_params(run_dir, self.best_params, "params_best.pkl")
@@ -211,7 +216,8 @@ class Run:
             rundir.write_summary(run_dir, summary)
         if trainer.history:   # drawn after: slow, and a second Ctrl-C need not wait for it
             from nnfs_cli.runs.plots import plot_curves
-            plot_curves(trainer.history, run_dir / "curves.png", title=str(run_dir.name))
+            plot_curves(trainer.history, run_dir / "curves.png", title=str(run_dir.name),
+                        best_epoch=trainer.best["epoch"], monitor=trainer.monitor)
         self.last_save = time.perf_counter()
         return summary
 
@@ -247,7 +253,8 @@ class Run:
             "metric_state": trainer.metric.state_dict(),
             "versions": {"nnfs_cli": __version__, "numpy": np.__version__,
                          "python": platform.python_version()},
-            "blas": blas_info(),
+            "blas": blas.info(),   # results and speed depend on the kernel and threads
+            "warnings": self.warnings,
         })
         return summary
 

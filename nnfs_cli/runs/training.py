@@ -7,6 +7,7 @@ import time
 
 import numpy as np
 
+from nnfs_cli.core.clipping import clip_gradients
 from nnfs_cli.errors import NnfsError
 from nnfs_cli.reporter import NoBar, count, format_metrics
 
@@ -61,6 +62,7 @@ class Trainer:
         steps = -(-n // batch_size)
         self.metric.fit(y)
         epochs = self.options["epochs"]
+        self.optimizer.start(steps, epochs)
         # Full-batch training shows one bar over the epochs, mini-batches one bar per epoch.
         run_bar = self.reporter.bar(epochs, "training", unit="epoch") if steps == 1 else NoBar()
         with run_bar:
@@ -117,7 +119,11 @@ class Trainer:
                            "try a lower learning rate")
         good, count = self.metric.count(model.predictions(output), batch_y)
         model.backward(output, batch_y)
-        self.optimizer.step(model.param_items())
+        items = model.param_items()
+        clip_value, clip_norm = self.options.get("clip_value"), self.options.get("clip_norm")
+        if clip_value or clip_norm:
+            clip_gradients(items, clip_value, clip_norm)
+        self.optimizer.step(items)
         position["data_sum"] += data_loss
         position["reg_sum"] += reg_loss * len(batch_x)
         position["correct"] += good
@@ -145,6 +151,7 @@ class Trainer:
             "seconds": time.perf_counter() - started,
         }
         self.history.append(row)
+        self.optimizer.epoch_end(row)
         self.position = None
         self.good_params = self.model.copy_parameters()
         self._track_best(row)
