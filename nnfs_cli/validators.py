@@ -41,6 +41,19 @@ def positive_int(value):
     return value
 
 
+def size_2d(value):
+    """A positive integer (the same along height and width) or [height, width]."""
+    if isinstance(value, (list, tuple)):
+        try:
+            if len(value) == 2:
+                return [positive_int(value[0]), positive_int(value[1])]
+        except ValueError:
+            pass
+        raise ValueError(f"expected a positive integer or [height, width] of positive integers, "
+                         f"got {list(value)!r}")
+    return positive_int(value)
+
+
 def non_negative_int(value):
     value = _integer(value, "a non-negative integer")
     if value < 0:

@@ -83,8 +83,9 @@ def test_missing_and_unknown_keys(write_config):
 def test_unknown_names_list_choices_and_closest(write_config):
     text = SPIRAL.replace("name: adam,", "name: adamw,").replace("- relu", "- rellu")
     assert problems(write_config, text) == [
-        "model[1]: unknown layer or activation 'rellu'; choose from dense, dropout, linear, relu, "
-        "sigmoid, softmax (did you mean 'relu'?)",
+        "model[1]: unknown layer or activation 'rellu'; choose from avg_pool2d, batch_norm, "
+        "conv2d, dense, dropout, flatten, linear, max_pool2d, relu, sigmoid, softmax "
+        "(did you mean 'relu'?)",
         "optimizer: unknown optimizer 'adamw'; choose from adagrad, adam, rmsprop, sgd "
         "(did you mean 'adam'?)",
     ]
