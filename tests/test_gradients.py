@@ -101,10 +101,12 @@ def channels_last_memory(x):
     return np.ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
 
 
-def image_case(make_layer, input_shape, batch=2, channels_last=False, values="normal"):
+def image_case(make_layer, input_shape, batch=2, channels_last=False, values="normal",
+               margin_keys=()):
     """A layer built for (channels, height, width) `input_shape`, with a batch of inputs.
     values="spread": distinct values at least 0.05 apart, so no two in a pooling window are
-    within the finite-difference step of a tie."""
+    within the finite-difference step of a tie. Params in `margin_keys` (under L1) are kept
+    away from 0, the kink of |p|."""
     def make():
         rng = np.random.default_rng(11)
         layer = make_layer()
@@ -112,6 +114,10 @@ def image_case(make_layer, input_shape, batch=2, channels_last=False, values="no
         assert shape == layer.output_shape(input_shape)
         if "biases" in layer.params:
             layer.params["biases"][...] = away_from_zero(rng, layer.params["biases"].shape)
+        for key in margin_keys:
+            param = layer.params[key]
+            param[...] = np.sign(param) * np.maximum(np.abs(param), 0.05)
+            assert np.abs(param).min() > MARGIN
         size = batch * int(np.prod(input_shape))
         if values == "spread":
             x = (rng.permutation(size) * 0.05 - size * 0.025).reshape(batch, *input_shape)
@@ -154,6 +160,10 @@ LAYER_CASES = {
             lambda: Conv2D(2, 5, padding="same"), (2, 6, 4), channels_last=True)),
         ("3x1-stride-2x1-valid-1-filter", image_case(
             lambda: Conv2D(1, [3, 1], stride=[2, 1]), (2, 7, 5), batch=3)),
+        ("l2", image_case(lambda: Conv2D(3, 3, weight_l2=0.05, bias_l2=0.07), (2, 5, 6),
+                          channels_last=True)),
+        ("l1", image_case(lambda: Conv2D(3, 2, init="normal_0.1", weight_l1=0.01, bias_l1=0.02),
+                          (2, 5, 4), margin_keys=("weights", "biases"))),
     ],
     "max_pool2d": [
         ("2-odd-input-channels-last", image_case(lambda: MaxPool2D(2), (3, 7, 6),

@@ -18,7 +18,8 @@ def train(repo_root, name, tmp_path):
 
 def test_every_shipped_config_is_valid(repo_root):
     names = sorted(path.stem for path in (repo_root / "configs").glob("*.yaml"))
-    assert names == ["binary", "fashion", "fashion_large", "sine", "spiral", "vertical"]
+    assert names == ["binary", "fashion", "fashion_cnn", "fashion_large", "sine", "spiral",
+                     "vertical"]
     for name in names:
         config.load(repo_root / "configs" / f"{name}.yaml")
 

@@ -3,6 +3,7 @@
 import numpy as np
 
 from nnfs_cli import validators
+from nnfs_cli.core import regularizers
 from nnfs_cli.core.layers import windows
 from nnfs_cli.core.layers.base import Layer, ShapeError
 from nnfs_cli.registry import INITIALIZERS, LAYERS
@@ -16,11 +17,13 @@ class Conv2D(Layer):
 
     x: (batch, channels, height, width) -> (batch, filters, out_height, out_width);
     weights: (filters, channels, kh, kw), biases: (filters,). `padding` "valid" uses only
-    whole windows; "same" pads with zeros to give ceil(size / stride) outputs.
+    whole windows; "same" pads with zeros to give ceil(size / stride) outputs. Optional L1/L2
+    penalties on weights and biases, as for dense layers.
 
-    Every window is copied once per batch from a strided view into a (pixels, kh * kw *
-    channels) matrix, so the layer is one product with the weights forward and two backward;
-    the input gradient adds the columns back with one slice per kernel position.
+    Every window is copied once per batch from a strided view into a row of a (pixels,
+    kh * kw * channels + 1) matrix, so the layer is one product with the weights forward and
+    two backward; the input gradient adds the columns back with one slice per kernel
+    position (never a loop over pixels, never np.add.at).
     """
 
     constraints = {
@@ -29,14 +32,21 @@ class Conv2D(Layer):
         "stride": validators.size_2d,
         "padding": validators.one_of("valid", "same"),
         "init": validators.registered(INITIALIZERS),
+        "weight_l1": validators.non_negative,
+        "weight_l2": validators.non_negative,
+        "bias_l1": validators.non_negative,
+        "bias_l2": validators.non_negative,
     }
     input_layout = "image"
 
-    def __init__(self, filters, kernel_size, stride=1, padding="valid", init="glorot_uniform"):
+    def __init__(self, filters, kernel_size, stride=1, padding="valid", init="glorot_uniform",
+                 weight_l1=0.0, weight_l2=0.0, bias_l1=0.0, bias_l2=0.0):
         super().__init__()
         self.filters = filters
         self.kernel_size, self.stride = kernel_size, stride
         self.padding, self.init = padding, init
+        self.weight_l1, self.weight_l2 = weight_l1, weight_l2
+        self.bias_l1, self.bias_l2 = bias_l1, bias_l2
         self.kernel, self.strides = windows.pair(kernel_size), windows.pair(stride)
         self._init = INITIALIZERS.get(init)
         self._buffers = windows.Buffers()
@@ -134,6 +144,9 @@ class Conv2D(Layer):
         self.grads["weights"][...] = dweights[:depth].reshape(
             *self.kernel, -1, self.filters).transpose(3, 2, 0, 1)
         self.grads["biases"][...] = dweights[depth]
+        for name, l1, l2 in (("weights", self.weight_l1, self.weight_l2),
+                             ("biases", self.bias_l1, self.bias_l2)):
+            regularizers.add_gradient(self.grads[name], self.params[name], l1, l2)
         if not need_dinputs:
             return None
         batch, channels = padded_shape[0], padded_shape[3]
@@ -163,3 +176,7 @@ class Conv2D(Layer):
         top, _, left, _ = pads
         height, width = input_shape[2:]
         return windows.channels_first(dpadded[:, top:top + height, left:left + width])
+
+    def regularization_loss(self):
+        return (regularizers.penalty(self.params["weights"], self.weight_l1, self.weight_l2)
+                + regularizers.penalty(self.params["biases"], self.bias_l1, self.bias_l2))
