@@ -6,6 +6,7 @@ with the same model in PyTorch on the CPU.
     python bench/bench_fashion.py --threads 1     # one BLAS / torch thread count only
     python bench/bench_fashion.py --busy 1        # with one CPU-bound process competing
     python bench/bench_fashion.py --configs       # also train configs/fashion_large.yaml
+    python bench/bench_fashion.py --config configs/fashion_cnn.yaml --epochs 2   # the CNN
 
 torch is not a dependency of nnfs: `pip install torch==2.13.0`. Without it only nnfs runs.
 
@@ -56,6 +57,9 @@ BIG_MODEL = ("[{dense: {units: 512}}, relu, {dropout: {rate: %s}}, {dense: {unit
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=3, help="epochs per framework (default 3)")
+    parser.add_argument("--config", type=Path, default=CONFIG,
+                        help="the config to train (default configs/fashion.yaml; "
+                             "configs/fashion_cnn.yaml for the convolutional network)")
     parser.add_argument("--big", action="store_true", help="784-512-512-10 with dropout")
     parser.add_argument("--dropout", type=float, default=0.1, help="dropout rate for --big")
     parser.add_argument("--threads", default=None,
@@ -77,6 +81,7 @@ def main():
                         help="epochs of the `nnfs train` run (default: the config's)")
     args = parser.parse_args()
     args.torch_adam = args.torch_adam.split(",")
+    args.config = args.config.resolve()
     os.chdir(ROOT)  # the config's data path is relative to the repository
     counts = ([int(n) for n in args.threads.split(",")] if args.threads
               else sorted({1, os.cpu_count() or 1}))
@@ -94,7 +99,7 @@ def main():
             memory(args, counts)
         if not args.no_extras:
             loading()
-            nnfs_train_memory(args)
+            nnfs_train_memory(args, args.config)
         if args.configs:
             nnfs_train_memory(args, ROOT / "configs" / "fashion_large.yaml")
     print(f"\nload average at the end: {load_average()}")
@@ -108,7 +113,7 @@ def resolved_config(args):
                  "training.checkpoint_seconds=1e9"]  # no checkpoint files inside timed epochs
     if args.big:
         overrides.append(f"model={BIG_MODEL % (args.dropout, args.dropout)}")
-    return configs.load(CONFIG, overrides)
+    return configs.load(args.config, overrides)
 
 
 class NnfsSide:
@@ -121,8 +126,8 @@ class NnfsSide:
         rngs = build.rngs(config["seed"])
         model = build.model(config, data, rngs[0])
         self.run = Run(config, unused, data, splits, model, rngs, Reporter(quiet=True))
-        self.splits = splits
-        self.initial = [(w.copy(), b.copy()) for w, b in self.run.model.get_parameters()]
+        self.splits = self.run.splits   # shaped for the model: (1, 28, 28) for convolutions
+        self.initial = self.run.model.copy_parameters()
 
     def epoch(self):
         trainer, splits = self.run.trainer, self.splits
@@ -156,22 +161,9 @@ class TorchSide:
         self.torch, self.F = torch, torch.nn.functional
         self.name = "torch" if adam == "default" else f"torch-{adam}"
         torch.manual_seed(config["seed"])  # dropout masks (they cannot match nnfs's)
-        stack, params = [], iter(initial)
-        for item in config["model"]:
-            name, options = parse_entry(item)
-            if name == "dense":
-                weights, biases = next(params)
-                linear = torch.nn.Linear(*weights.shape)
-                with torch.no_grad():
-                    linear.weight.copy_(torch.from_numpy(weights.T))
-                    linear.bias.copy_(torch.from_numpy(biases[0]))
-                stack.append(linear)
-            elif name == "relu":
-                stack.append(torch.nn.ReLU())
-            elif name == "dropout":
-                stack.append(torch.nn.Dropout(options["rate"]))
-            elif name != "softmax":  # softmax is fused into F.cross_entropy
-                raise SystemExit(f"the torch side does not know layer {name!r}")
+        params = iter(initial)
+        stack = [layer for item in config["model"]
+                 if (layer := torch_layer(torch, *parse_entry(item), params)) is not None]
         if parse_entry(config["loss"])[0] != "categorical_crossentropy":
             raise SystemExit("the torch side needs categorical_crossentropy")
         self.model = torch.nn.Sequential(*stack)
@@ -244,6 +236,51 @@ class TorchSide:
         return torch.cat(outputs).argmax(1).numpy()
 
 
+def torch_layer(torch, name, options, params):
+    """The torch.nn module for one nnfs layer, holding nnfs's arrays (`params` yields each
+    parameterised layer's tuple in stack order); None for softmax (fused into the loss)."""
+    nn = torch.nn
+
+    def copy(module, **arrays):
+        with torch.no_grad():
+            for key, array in arrays.items():
+                getattr(module, key).copy_(torch.from_numpy(np.ascontiguousarray(array)))
+        return module
+
+    if name == "dense":
+        weights, biases = next(params)
+        return copy(nn.Linear(*weights.shape), weight=weights.T, bias=biases[0])
+    if name == "conv2d":
+        weights, biases = next(params)
+        kernel = tuple(weights.shape[2:])
+        if options["padding"] == "same" and (options["stride"] != 1 or min(kernel) % 2 == 0):
+            raise SystemExit("the torch side pads 'same' only for stride 1 and odd kernels")
+        padding = "same" if options["padding"] == "same" else 0
+        conv = nn.Conv2d(weights.shape[1], weights.shape[0], kernel, options["stride"], padding)
+        return copy(conv, weight=weights, bias=biases)
+    if name in ("max_pool2d", "avg_pool2d"):
+        pool = nn.MaxPool2d if name == "max_pool2d" else nn.AvgPool2d
+        return pool(options["pool_size"], options["stride"])
+    if name == "batch_norm":
+        scale, shift, mean, var = next(params)
+        # (features,) or (channels, height, width) inputs, like ours; torch's momentum weighs
+        # the batch (ours weighs the running value).
+        class BatchNorm(nn.modules.batchnorm._BatchNorm):
+            def _check_input_dim(self, x):
+                pass
+        norm = BatchNorm(len(scale), eps=options["epsilon"], momentum=1 - options["momentum"])
+        return copy(norm, weight=scale, bias=shift, running_mean=mean, running_var=var)
+    if name == "flatten":
+        return nn.Flatten()
+    if name == "relu":
+        return nn.ReLU()
+    if name == "dropout":
+        return nn.Dropout(options["rate"])
+    if name == "softmax":
+        return None
+    raise SystemExit(f"the torch side does not know layer {name!r}")
+
+
 def torch_available():
     return importlib.util.find_spec("torch") is not None
 
@@ -304,7 +341,7 @@ def side_by_side(args, threads):
     nnfs = NnfsSide(config, data, splits)
     sides = [nnfs]
     if torch_available():
-        sides += [TorchSide(config, splits, nnfs.initial, adam) for adam in args.torch_adam]
+        sides += [TorchSide(config, nnfs.splits, nnfs.initial, adam) for adam in args.torch_adam]
     print(f"\n== {model_name(config)}, {threads} thread(s), one process, alternating epochs ==")
     print(f"load average: {load_average()}")
     print("epoch " + "".join(f"{side.name + ' s':>14} {'cpu/wall':>8} {'others':>6}"
@@ -325,7 +362,7 @@ def side_by_side(args, threads):
         print("WARNING: the frameworks did not draw the same shuffled orders")
     results = {}
     for side in sides:
-        x_test = side.tensor(splits.x_test)
+        x_test = side.tensor(nnfs.splits.x_test)
         with thread_limit(side, threads):
             evaluate_s = median_seconds(lambda: side.evaluate(x_test, splits.y_test))
             predict_s = median_seconds(lambda: side.predict(x_test))
@@ -370,11 +407,20 @@ def median_seconds(function, repeats=5):
 
 
 def model_name(config):
-    widths = [str(parse_entry(item)[1]["units"]) for item in config["model"]
-              if parse_entry(item)[0] == "dense"]
-    rates = {str(parse_entry(item)[1]["rate"]) for item in config["model"]
-             if parse_entry(item)[0] == "dropout"}
-    return "784-" + "-".join(widths) + (f" dropout {', '.join(sorted(rates))}" if rates else "")
+    """784-128-128-10 for dense stacks; the layers in short for others."""
+    entries = [parse_entry(item) for item in config["model"]]
+    if all(name in ("dense", "relu", "dropout", "softmax") for name, _ in entries):
+        widths = [str(options["units"]) for name, options in entries if name == "dense"]
+        rates = {str(options["rate"]) for name, options in entries if name == "dropout"}
+        return "784-" + "-".join(widths) + (f" dropout {', '.join(sorted(rates))}" if rates
+                                            else "")
+    short = {"conv2d": lambda o: f"conv {o['filters']} {o['kernel_size']}",
+             "max_pool2d": lambda o: f"maxpool {o['pool_size']}",
+             "avg_pool2d": lambda o: f"avgpool {o['pool_size']}",
+             "dense": lambda o: f"dense {o['units']}",
+             "dropout": lambda o: f"dropout {o['rate']}"}
+    return " ".join(short[name](options) if name in short else name
+                    for name, options in entries if name not in ("relu", "softmax"))
 
 
 # --- memory: one process per framework -----------------------------------------------------
@@ -387,11 +433,11 @@ def alone(args, threads):
     splits = data.load(config["seed"])
     after_load = proc_status()
     nnfs = NnfsSide(config, data, splits)
-    side = nnfs if args.only == "nnfs" else TorchSide(config, splits, nnfs.initial)
+    side = nnfs if args.only == "nnfs" else TorchSide(config, nnfs.splits, nnfs.initial)
+    x_test = side.tensor(nnfs.splits.x_test)
     if side is not nnfs:
         del nnfs
     epochs = []
-    x_test = side.tensor(splits.x_test)
     with thread_limit(side, threads):
         for _ in range(args.epochs):
             with Clock() as clock:
@@ -423,7 +469,8 @@ def memory(args, counts):
     for threads in counts:
         for name in names:
             command = [sys.executable, __file__, "--only", name, "--threads", str(threads),
-                       "--epochs", str(args.epochs), "--dropout", str(args.dropout)]
+                       "--epochs", str(args.epochs), "--dropout", str(args.dropout),
+                       "--config", str(args.config)]
             command += ["--big"] if args.big else []
             result = json.loads(subprocess.run(command, check=True, capture_output=True,
                                                text=True).stdout)

@@ -3,12 +3,16 @@
     python bench/profile_epoch.py                  # the book's model, 1 BLAS thread
     python bench/profile_epoch.py --big --threads 2
     python bench/profile_epoch.py --pyinstrument   # also print pyinstrument's call tree
+    python bench/profile_epoch.py --config configs/fashion_cnn.yaml --epochs 1   # the CNN
 
 One warm-up epoch, then `--epochs` measured epochs. Each part of the model is wrapped with a
 timer that adds up CPU seconds of this process (time.process_time, so time spent waiting for a
 core while other processes run is left out); "Python and the loop" is the rest of the
 epoch: the training loop's own lines, per-batch bookkeeping and calls between the parts.
 The wrappers add a few microseconds per call, which shows up under "Python and the loop".
+A convolution's time is split into its matrix products (np.matmul, timed inside the layer)
+and the rest: copying windows into columns (im2col) forward, adding columns back onto the
+pixels (col2im) backward.
 """
 
 import argparse
@@ -18,13 +22,15 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+import numpy as np
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_fashion import BIG_MODEL, CONFIG, ROOT, NnfsSide  # noqa: E402
+from bench_fashion import BIG_MODEL, CONFIG, ROOT, NnfsSide, model_name  # noqa: E402
 
 from nnfs_cli.runs import components as build  # noqa: E402
 from nnfs_cli import config as configs  # noqa: E402
+from nnfs_cli.core.layers import conv  # noqa: E402
 
 TOTALS = defaultdict(float)
 CALLS = defaultdict(int)
@@ -61,13 +67,57 @@ class TimedRows:
             TOTALS["data: taking a batch (x[index], y[index])"] += time.process_time() - start
 
 
+PRODUCTS = [0.0]   # CPU seconds inside np.matmul calls of the conv module
+
+
+class TimedNumpy:
+    """numpy for the conv module, with np.matmul timed."""
+
+    def __getattr__(self, name):
+        return getattr(np, name)
+
+    @staticmethod
+    def matmul(*args, **kwargs):
+        start = time.process_time()
+        try:
+            return np.matmul(*args, **kwargs)
+        finally:
+            PRODUCTS[0] += time.process_time() - start
+
+
+def split_timed(products, rest, function):
+    """Time `function`, its np.matmul calls under `products` and the remainder under `rest`."""
+    def wrapper(*args, **kwargs):
+        start, before = time.process_time(), PRODUCTS[0]
+        try:
+            return function(*args, **kwargs)
+        finally:
+            inside = PRODUCTS[0] - before
+            TOTALS[products] += inside
+            TOTALS[rest] += time.process_time() - start - inside
+            CALLS[products] += 1
+            CALLS[rest] += 1
+    return wrapper
+
+
 def instrument(run):
     model, trainer = run.model, run.trainer
+    conv.np = TimedNumpy()
     for layer in model.layers:
         kind = type(layer).__name__
+        if kind == "Conv2D":
+            layer.forward = split_timed("matrix products: Conv2D forward (columns @ weights)",
+                                        "im2col: Conv2D forward, the rest (copy windows)",
+                                        layer.forward)
+            layer.backward = split_timed("matrix products: Conv2D backward (weights, inputs)",
+                                         "col2im: Conv2D backward, the rest (add back)",
+                                         layer.backward)
+            continue
         if kind == "Dense":
             forward = "matrix products: Dense forward (x @ W + b)"
             backward = "matrix products: Dense backward (x.T @ d, d @ W.T, sum)"
+        elif kind in ("MaxPool2D", "AvgPool2D"):
+            forward, backward = f"pooling: {kind} forward", f"pooling: {kind} backward"
         else:
             forward = f"element-wise: {kind} forward"
             backward = f"element-wise: {kind} backward"
@@ -86,13 +136,15 @@ def main():
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--big", action="store_true")
+    parser.add_argument("--config", type=Path, default=CONFIG)
     parser.add_argument("--pyinstrument", action="store_true")
     args = parser.parse_args()
+    args.config = args.config.resolve()
     os.chdir(ROOT)
     overrides = [f"training.epochs={args.epochs + 1}", "training.checkpoint_seconds=1e9"]
     if args.big:
         overrides.append(f"model={BIG_MODEL % (0.1, 0.1)}")
-    config = configs.load(CONFIG, overrides)
+    config = configs.load(args.config, overrides)
     data = build.dataset(config)
     splits = data.load(config["seed"])
     with threadpool_limits(args.threads, user_api="blas"):
@@ -105,7 +157,7 @@ def main():
             side.epoch()
             profiler.stop()
             print(profiler.output_text(unicode=False, color=False))
-        splits.x_train = TimedRows(splits.x_train)
+        side.splits.x_train = TimedRows(side.splits.x_train)
         side.run.y_train = TimedRows(side.run.y_train)
         instrument(side.run)
         wall, cpu = time.perf_counter(), time.process_time()
@@ -113,7 +165,7 @@ def main():
             side.epoch()
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     batches = -(-len(splits.x_train) // config["training"]["batch_size"]) * args.epochs
-    print(f"{args.epochs} epoch(s) of {'784-512-512-10' if args.big else '784-128-128-10'}, "
+    print(f"{args.epochs} epoch(s) of {model_name(config)}, "
           f"{args.threads} BLAS thread(s): wall {wall / args.epochs:.3f} s, "
           f"CPU {cpu / args.epochs:.3f} s per epoch ({batches // args.epochs} batches "
           f"+ validation); per training batch {cpu / batches * 1e6:.0f} us of CPU")

@@ -69,6 +69,19 @@ def int_up_to(maximum, minimum=1):
 seed = int_up_to(limits.SEED_MAX, 0)
 
 
+def size_2d(value):
+    """A positive integer (the same along height and width) or [height, width]."""
+    if isinstance(value, (list, tuple)):
+        try:
+            if len(value) == 2:
+                return [positive_int(value[0]), positive_int(value[1])]
+        except ValueError:
+            pass
+        raise ValueError(f"expected a positive integer or [height, width] of positive integers, "
+                         f"got {list(value)!r}")
+    return positive_int(value)
+
+
 def non_negative_int(value):
     value = _integer(value, "a non-negative integer")
     if value < 0:

@@ -114,6 +114,12 @@ def fashion(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def fashion_cnn(tmp_path_factory):
+    from fashion_runs import fashion_cnn_run
+    return fashion_cnn_run(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
 def spiral(tmp_path_factory):
     from fashion_runs import spiral_run
     return spiral_run(tmp_path_factory)

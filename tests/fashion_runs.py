@@ -31,6 +31,26 @@ optimizer: {name: adam, learning_rate: 0.002}
 training: {epochs: 5, batch_size: 32}
 """
 
+# Every image layer; batch norm's running statistics must reach evaluate and predict too.
+FASHION_CNN = """\
+seed: 0
+data: {name: fashion_mnist, path: PATH, validation_split: 0.1}
+model:
+  - conv2d: {filters: 8, kernel_size: 3, init: he_normal}
+  - relu
+  - max_pool2d
+  - conv2d: {filters: 8, kernel_size: 3, padding: same, init: he_normal}
+  - batch_norm
+  - relu
+  - avg_pool2d: {pool_size: 3, stride: 2}
+  - flatten
+  - dense: {units: 10, init: glorot_uniform}
+  - softmax
+loss: categorical_crossentropy
+optimizer: {name: adam, learning_rate: 0.005}
+training: {epochs: 4, batch_size: 32}
+"""
+
 SPIRAL = """\
 seed: 3
 data: {name: spiral, samples: 100, classes: 3, validation_samples: 50}
@@ -89,6 +109,11 @@ def trained(tmp_path_factory, name, config_text):
 def fashion_run(tmp_path_factory):
     path = fashion_subset(tmp_path_factory)
     return trained(tmp_path_factory, "fashion", FASHION.replace("PATH", str(path)))
+
+
+def fashion_cnn_run(tmp_path_factory):
+    path = fashion_subset(tmp_path_factory)
+    return trained(tmp_path_factory, "fashion_cnn", FASHION_CNN.replace("PATH", str(path)))
 
 
 def spiral_run(tmp_path_factory):

@@ -153,28 +153,10 @@ def test_a_layer_that_cannot_take_its_input_shape_is_a_config_error(toys, write_
 
 def test_image_data_feeds_pictures_to_a_stack_that_takes_them(toys, write_config, tmp_path):
     text = TOY_CONFIG.replace("  - scale\n", "  - halve_pictures\n  - scale\n  - flatten\n")
-    LAYERS.register("flatten")(Flatten)
-    try:
-        result = run_cli("train", write_config(text), "--run-dir", tmp_path / "run")
-    finally:
-        LAYERS._entries.pop("flatten")
+    result = run_cli("train", write_config(text), "--run-dir", tmp_path / "run")
     assert result.exit_code == 0, result.stderr
     assert "(1, 2, 2)" in result.stderr and "(4,)" in result.stderr
     assert json.loads((tmp_path / "run" / "summary.json").read_text())["input_shape"] == [1, 4, 4]
-
-
-class Flatten(Layer):
-    """(any shape) -> (size,), for the test above."""
-
-    def output_shape(self, input_shape):
-        return (int(np.prod(input_shape)),)
-
-    def forward(self, x, training):
-        self._shape = x.shape
-        return x.reshape(len(x), -1)
-
-    def backward(self, dvalues, need_dinputs=True):
-        return dvalues.reshape(self._shape)
 
 
 # --- the book's format and runs from before ---------------------------------------------

@@ -140,3 +140,16 @@ def test_the_books_model_reaches_087(real_fashion, tmp_path, repo_root):
     assert result.exit_code == 0, result.output
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
     assert summary["test_accuracy"] >= 0.87
+
+
+@pytest.mark.slow
+def test_the_cnn_config_learns_from_a_slice_of_the_real_data(real_fashion, tmp_path, repo_root):
+    """configs/fashion_cnn.yaml as shipped, on 4,000 images for one epoch (the full run, which
+    reaches 0.92, is a benchmark: bench/README.md)."""
+    result = train(repo_root / "configs" / "fashion_cnn.yaml", "--run-dir", tmp_path / "run",
+                   "-q", "--set", f"data.path={real_fashion}", "--set", "data.limit=4000",
+                   "--epochs", "1", "--no-download")
+    assert result.exit_code == 0, result.output
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["input_shape"] == [1, 28, 28]
+    assert summary["test_accuracy"] > 0.7

@@ -10,7 +10,8 @@ from gradcheck import assert_gradient, check_layer_gradients, numeric_gradient, 
 
 import nnfs_cli  # noqa: F401 (fills every registry)
 from nnfs_cli.core.activations import Linear, ReLU, Sigmoid, Softmax
-from nnfs_cli.core.layers import Dense, Dropout
+from nnfs_cli.core.layers import (AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten,
+                                  MaxPool2D)
 from nnfs_cli.core.losses import (BinaryCrossentropy, CategoricalCrossentropy, MeanAbsoluteError,
                              MeanSquaredError)
 from nnfs_cli.core.model import Model
@@ -94,7 +95,106 @@ def dropout_case(rate, training=True):
     return make
 
 
+def channels_last_memory(x):
+    """The same (batch, channels, height, width) values, stored channels-last, as the image
+    layers give them to each other."""
+    return np.ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+
+
+def image_case(make_layer, input_shape, batch=2, channels_last=False, values="normal",
+               margin_keys=()):
+    """A layer built for (channels, height, width) `input_shape`, with a batch of inputs.
+    values="spread": distinct values at least 0.05 apart, so no two in a pooling window are
+    within the finite-difference step of a tie. Params in `margin_keys` (under L1) are kept
+    away from 0, the kink of |p|."""
+    def make():
+        rng = np.random.default_rng(11)
+        layer = make_layer()
+        shape = layer.build(input_shape, rng)
+        assert shape == layer.output_shape(input_shape)
+        if "biases" in layer.params:
+            layer.params["biases"][...] = away_from_zero(rng, layer.params["biases"].shape)
+        for key in margin_keys:
+            param = layer.params[key]
+            param[...] = np.sign(param) * np.maximum(np.abs(param), 0.05)
+            assert np.abs(param).min() > MARGIN
+        size = batch * int(np.prod(input_shape))
+        if values == "spread":
+            x = (rng.permutation(size) * 0.05 - size * 0.025).reshape(batch, *input_shape)
+        else:
+            x = rng.standard_normal((batch, *input_shape))
+        return layer, channels_last_memory(x) if channels_last else x, None
+    return make
+
+
+def batch_norm_case(input_shape, training, channels_last=False):
+    def make():
+        rng = np.random.default_rng(12)
+        layer = BatchNorm(momentum=0.8)
+        assert layer.build(input_shape, rng) == input_shape
+        width = input_shape[0]
+        layer.params["scale"][...] = rng.uniform(0.5, 1.5, width)
+        layer.params["shift"][...] = rng.standard_normal(width)
+        layer.params["running_mean"][...] = rng.standard_normal(width)
+        layer.params["running_var"][...] = rng.uniform(0.5, 2.0, width)
+        x = rng.standard_normal((5, *input_shape)) * 2 + 1
+        x = channels_last_memory(x) if channels_last else x
+
+        def forward(inputs):
+            return layer.forward(inputs, training=training)
+        return layer, x, forward
+    return make
+
+
 LAYER_CASES = {
+    "conv2d": [
+        ("3x3-valid-1-channel", image_case(lambda: Conv2D(4, 3), (1, 7, 6))),
+        ("3x3-same-channels-last", image_case(lambda: Conv2D(2, 3, padding="same"), (3, 6, 7),
+                                              channels_last=True)),
+        ("2x3-stride-2-same-even-kernel", image_case(
+            lambda: Conv2D(3, [2, 3], stride=2, padding="same", init="he_normal"), (2, 7, 8),
+            channels_last=True)),
+        ("4x4-stride-3-valid-3-channels", image_case(
+            lambda: Conv2D(2, 4, stride=3, init="normal_0.1"), (3, 9, 8))),
+        ("5x5-same-kernel-wider-than-input", image_case(
+            lambda: Conv2D(2, 5, padding="same"), (2, 6, 4), channels_last=True)),
+        ("3x1-stride-2x1-valid-1-filter", image_case(
+            lambda: Conv2D(1, [3, 1], stride=[2, 1]), (2, 7, 5), batch=3)),
+        ("l2", image_case(lambda: Conv2D(3, 3, weight_l2=0.05, bias_l2=0.07), (2, 5, 6),
+                          channels_last=True)),
+        ("l1", image_case(lambda: Conv2D(3, 2, init="normal_0.1", weight_l1=0.01, bias_l1=0.02),
+                          (2, 5, 4), margin_keys=("weights", "biases"))),
+    ],
+    "max_pool2d": [
+        ("2-odd-input-channels-last", image_case(lambda: MaxPool2D(2), (3, 7, 6),
+                                                 channels_last=True, values="spread")),
+        ("3-stride-2-overlapping", image_case(lambda: MaxPool2D(3, stride=2), (2, 7, 9),
+                                              values="spread")),
+        ("2x3-stride-1x2", image_case(lambda: MaxPool2D([2, 3], stride=[1, 2]), (2, 5, 7),
+                                      channels_last=True, values="spread")),
+        ("2-stride-3-gaps", image_case(lambda: MaxPool2D(2, stride=3), (1, 8, 7),
+                                       values="spread")),
+        ("1", image_case(lambda: MaxPool2D(1), (2, 3, 3), values="spread")),
+    ],
+    "avg_pool2d": [
+        ("2-odd-input-channels-last", image_case(lambda: AvgPool2D(2), (3, 7, 6),
+                                                 channels_last=True)),
+        ("3-stride-2-overlapping", image_case(lambda: AvgPool2D(3, stride=2), (2, 7, 9))),
+        ("2x3-stride-1x2", image_case(lambda: AvgPool2D([2, 3], stride=[1, 2]), (2, 5, 7))),
+        ("2-stride-3-gaps", image_case(lambda: AvgPool2D(2, stride=3), (1, 8, 7))),
+    ],
+    "flatten": [
+        ("image", image_case(Flatten, (3, 4, 5))),
+        ("image-channels-last", image_case(Flatten, (3, 4, 5), channels_last=True)),
+    ],
+    "batch_norm": [
+        ("flat-training", batch_norm_case((4,), training=True)),
+        ("flat-inference", batch_norm_case((4,), training=False)),
+        ("image-training", batch_norm_case((3, 4, 5), training=True)),
+        ("image-training-channels-last", batch_norm_case((3, 2, 3), training=True,
+                                                         channels_last=True)),
+        ("image-inference", batch_norm_case((2, 3, 4), training=False, channels_last=True)),
+    ],
     "dense": (
         [(f"init={init}", dense_case(init=init)) for init in INITIALIZERS.names()]
         + [(name, dense_case(options, init="glorot_uniform", random_biases=True))
@@ -397,10 +497,10 @@ def test_float64_penalty_and_gradient_use_the_same_strength(l1, l2):
 
 # ---------------------------------------------------------------- whole models
 
-def make_model(stack, loss, n_inputs=3, seed=0):
+def make_model(stack, loss, n_inputs=3, seed=0, input_shape=None):
     model = Model(stack, loss)
     rng = np.random.default_rng(seed)
-    model.build((n_inputs,), rng)
+    model.build(input_shape or (n_inputs,), rng)
     for layer in model.layers:
         to_float64(layer)
         if "biases" in layer.params:
@@ -408,19 +508,20 @@ def make_model(stack, loss, n_inputs=3, seed=0):
     return model
 
 
-def relu_margin(model, x):
+def relu_margin(model, x, training=False):
     """The smallest |input| of any ReLU in the stack, for inputs x."""
     margin = np.inf
     for layer in model.layers:
         if isinstance(layer, ReLU):
             margin = min(margin, np.abs(x).min())
-        x = layer.forward(x, training=False)
+        x = layer.forward(x, training=training)
     return margin
 
 
-def check_model_gradients(model, x, y_true):
-    """Model.backward against central differences of data loss + regularization loss."""
-    assert relu_margin(model, x) > MARGIN
+def check_model_gradients(model, x, y_true, training=False):
+    """Model.backward against central differences of data loss + regularization loss, with
+    the objective computed in training mode or not (batch norm's statistics differ)."""
+    assert relu_margin(model, x, training) > MARGIN
     output = model.forward(x, training=True)
     model.backward(output, y_true)
     items = model.param_items()
@@ -428,7 +529,7 @@ def check_model_gradients(model, x, y_true):
     analytic = {key: np.array(grad) for key, _, grad in items}
 
     def objective():
-        output = model.forward(x, training=False)
+        output = model.forward(x, training=training)
         return model.loss.calculate(output, y_true) + model.regularization_loss()
 
     for key, param, _ in items:
@@ -505,3 +606,17 @@ def test_model_backward_matches_numeric_gradient(case, force_unfused):
         "linear+mse", "linear+mae", "relu+cce", "dense+cce", "softmax-not-last+cce", "empty"])
 def test_model_picks_fused_path_only_for_book_pairs(stack, loss, fused):
     assert Model(stack, loss).fused is fused
+
+
+def test_convolutional_model_backward_matches_numeric_gradient():
+    """Every image layer in one stack, through Model.backward, in float64: conv (valid and
+    same), batch norm on images and on features, both poolings, flatten, dense, softmax."""
+    rng = np.random.default_rng(9)
+    stack = [Conv2D(3, 3, init="he_normal"), ReLU(), MaxPool2D(2),
+             Conv2D(4, [2, 3], padding="same", init="he_normal"), BatchNorm(), ReLU(),
+             AvgPool2D(2, stride=1), Flatten(), Dense(5, init="glorot_uniform"), BatchNorm(),
+             ReLU(), Dense(3, init="glorot_uniform"), Softmax()]
+    model = make_model(stack, CategoricalCrossentropy(), input_shape=(2, 9, 8), seed=4)
+    assert model.shapes[2] == (3, 3, 3) and model.shapes[6] == (4, 2, 2)
+    x = rng.standard_normal((6, 2, 9, 8))
+    check_model_gradients(model, x, rng.integers(0, 3, 6), training=True)

@@ -28,8 +28,8 @@ def train_with(tmp_path, name, *overrides):
 
 def test_every_shipped_config_is_valid(repo_root):
     names = sorted(path.stem for path in (repo_root / "configs").glob("*.yaml"))
-    assert names == ["binary", "fashion", "fashion_folder", "fashion_large", "fashion_tuned",
-                     "iris", "sine", "spiral", "vertical"]
+    assert names == ["binary", "fashion", "fashion_cnn", "fashion_folder", "fashion_large",
+                     "fashion_tuned", "iris", "sine", "spiral", "vertical"]
     for name in names:
         config.load(repo_root / "configs" / f"{name}.yaml")
 

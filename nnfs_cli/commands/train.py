@@ -37,6 +37,7 @@ def train(config_path, resume, run_dir, overrides, seed, epochs, quiet, print_co
       nnfs train configs/spiral.yaml
       nnfs train configs/iris.yaml        # a CSV table; image folders and .npz work too
       nnfs train configs/fashion.yaml --epochs 3 --set optimizer.learning_rate=0.002
+      nnfs train configs/fashion_cnn.yaml --threads 2
       nnfs train --resume runs/fashion-20261127-101500 --epochs 20
     """
     with blas_threads(threads):

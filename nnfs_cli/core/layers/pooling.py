@@ -1,0 +1,138 @@
+"""Max and average pooling over windows of pixels, per channel."""
+
+import numpy as np
+
+from nnfs_cli import validators
+from nnfs_cli.core.layers import windows
+from nnfs_cli.core.layers.base import Layer, ShapeError
+from nnfs_cli.registry import LAYERS
+
+
+class Pool2D(Layer):
+    """Windows of `pool_size` moved by `stride` (default: the pool size, so windows do not
+    overlap); only whole windows (no padding). (batch, channels, height, width) ->
+    (batch, channels, out_height, out_width).
+
+    Works with one strided view per position inside the window (pool_size[0] * pool_size[1]
+    slices of the whole batch), never a loop over pixels.
+    """
+
+    constraints = {
+        "pool_size": validators.size_2d,
+        "stride": validators.optional(validators.size_2d),
+    }
+    input_layout = "image"
+
+    def __init__(self, pool_size=2, stride=None):
+        super().__init__()
+        self.pool_size, self.stride = pool_size, stride
+        self.pool = windows.pair(pool_size)
+        self.strides = windows.pair(stride if stride is not None else pool_size)
+        self._buffers = windows.Buffers()
+
+    def output_shape(self, input_shape):
+        channels, height, width = windows.image_dims(self.name, input_shape)
+        if height < self.pool[0] or width < self.pool[1]:
+            raise ShapeError(f"{self.name}: a {self.pool[0]}x{self.pool[1]} pool does not fit "
+                             f"{height}x{width} inputs")
+        return (channels, windows.output_size(height, self.pool[0], self.strides[0]),
+                windows.output_size(width, self.pool[1], self.strides[1]))
+
+    def _slices(self, x_last, out_hw):
+        """The (batch, out_h, out_w, channels) view of each position inside the window."""
+        return [x_last[:, rows, columns]
+                for _, _, rows, columns in windows.offsets(self.pool, self.strides, out_hw)]
+
+    def _input_gradient(self, input_shape, out_hw, dtype):
+        """The input gradient, channels-last, and its view at each position of the window.
+        Zeros only where some pixel is in no window or in several."""
+        batch, channels, height, width = input_shape
+        tiled = (self.strides == self.pool and out_hw[0] * self.pool[0] == height
+                 and out_hw[1] * self.pool[1] == width)
+        dinputs = (np.empty if tiled else np.zeros)((batch, height, width, channels), dtype=dtype)
+        return dinputs, self._slices(dinputs, out_hw)
+
+    def _put(self, target, part, scale=None):
+        """target (a window position of the input gradient) gets part (* scale): added where
+        windows overlap, written where they do not."""
+        overlapping = self.strides[0] < self.pool[0] or self.strides[1] < self.pool[1]
+        if overlapping:
+            target += part if scale is None else part * scale
+        elif scale is None:
+            target[...] = part
+        else:
+            np.multiply(part, scale, out=target)
+
+
+@LAYERS.register("max_pool2d")
+class MaxPool2D(Pool2D):
+    """The largest value of each window; its gradient goes to the first largest in the window
+    (row by row, as PyTorch does), so a tie is not counted twice."""
+
+    def forward(self, x, training):
+        _, out_h, out_w = self.output_shape(x.shape[1:])
+        slices = self._slices(windows.channels_last(x), (out_h, out_w))
+        if len(slices) == 1:
+            out, beat = slices[0].copy(), None
+        else:
+            # beat[k - 1]: position k is larger than every earlier one (so ties go to the first).
+            beat = (self._buffers.get("beat", (len(slices) - 1, *slices[0].shape), np.bool_)
+                    if training else None)
+            if training:
+                np.greater(slices[1], slices[0], out=beat[0])
+            out = np.maximum(slices[0], slices[1])
+            for position, part in enumerate(slices[2:], 2):
+                if training:
+                    np.greater(part, out, out=beat[position - 1])
+                np.maximum(out, part, out=out)
+        if training:
+            self._cache = (beat, x.shape, out.shape)
+        return windows.channels_first(out)
+
+    def backward(self, dvalues, need_dinputs=True):
+        if not need_dinputs:
+            return None
+        beat, input_shape, out_shape = self._cache
+        dout = windows.channels_last(dvalues)
+        dinputs, targets = self._input_gradient(input_shape, out_shape[1:3], dout.dtype)
+        if beat is None:
+            self._put(targets[0], dout)
+            return windows.channels_first(dinputs)
+        # The maximum is at the last position that beat every earlier one: walk back from the
+        # end, keeping which windows a later position has already taken.
+        chosen = self._buffers.get("chosen", out_shape, np.bool_)
+        taken_buffer = self._buffers.get("taken", out_shape, np.bool_)
+        last = len(targets) - 1
+        taken = beat[last - 1]
+        self._put(targets[last], dout, taken)
+        for position in range(last - 1, 0, -1):
+            np.greater(beat[position - 1], taken, out=chosen)   # beat, and not taken later
+            taken = np.logical_or(taken, beat[position - 1], out=taken_buffer)
+            self._put(targets[position], dout, chosen)
+        self._put(targets[0], dout, np.logical_not(taken, out=chosen))
+        return windows.channels_first(dinputs)
+
+
+@LAYERS.register("avg_pool2d")
+class AvgPool2D(Pool2D):
+    """The mean of each window; its gradient is shared equally by the window's pixels."""
+
+    def forward(self, x, training):
+        _, out_h, out_w = self.output_shape(x.shape[1:])
+        slices = self._slices(windows.channels_last(x), (out_h, out_w))
+        out = slices[0].copy() if len(slices) == 1 else np.add(slices[0], slices[1])
+        for part in slices[2:]:
+            out += part
+        out *= out.dtype.type(1 / len(slices))
+        self._input_shape = x.shape
+        return windows.channels_first(out)
+
+    def backward(self, dvalues, need_dinputs=True):
+        if not need_dinputs:
+            return None
+        dout = windows.channels_last(dvalues)
+        share = dout * dout.dtype.type(1 / (self.pool[0] * self.pool[1]))
+        dinputs, targets = self._input_gradient(self._input_shape, dout.shape[1:3], dout.dtype)
+        for target in targets:
+            self._put(target, share)
+        return windows.channels_first(dinputs)
