@@ -8,10 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from nnfs_cli import blas
 from nnfs_cli.cli import cli
+from nnfs_cli.compat import cli_runner
 
 AVX512 = {"sse2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512dq",
           "avx512cd"}
@@ -82,7 +82,7 @@ def test_train_prints_and_records_the_warning(spiral_config, tmp_path, monkeypat
     monkeypatch.setattr(blas, "info", lambda: [pool(architecture)])
     monkeypatch.setattr(blas, "cpu_flags", lambda: AVX512)
     run_dir = tmp_path / "run"
-    result = CliRunner().invoke(cli, ["train", str(spiral_config), "--run-dir", str(run_dir)])
+    result = cli_runner().invoke(cli, ["train", str(spiral_config), "--run-dir", str(run_dir)])
     assert result.exit_code == 0, result.output
     summary = json.loads((run_dir / "summary.json").read_text())
     log = (run_dir / "train.log").read_text()

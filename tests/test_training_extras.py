@@ -8,10 +8,10 @@ import signal
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
 import nnfs_cli  # noqa: F401 (fills every registry)
 from nnfs_cli.cli import cli
+from nnfs_cli.compat import cli_runner
 from nnfs_cli.core.clipping import clip_gradients
 from nnfs_cli.core.layers import Dense
 from nnfs_cli.core.losses import BinaryCrossentropy, CategoricalCrossentropy
@@ -174,7 +174,7 @@ def write(tmp_path, optimizer, loss="categorical_crossentropy", training=""):
 
 
 def cli_run(*args):
-    result = CliRunner().invoke(cli, [str(arg) for arg in args])
+    result = cli_runner().invoke(cli, [str(arg) for arg in args])
     assert "Traceback" not in result.output + result.stderr
     return result
 
