@@ -3,6 +3,7 @@ a full disk, a read-only run, a closed stdout, a bug (#19)."""
 
 import errno
 import os
+import re
 import shutil
 import signal
 import time
@@ -57,11 +58,12 @@ def test_two_trainings_into_one_run_dir_never_mix(spiral_config, tmp_path):
         results = [(process.wait(timeout=180), process.stderr.read()) for process in processes]
         assert sorted(code for code, _ in results)[0] == 0, results
         winner = [seed for seed, (code, _) in zip((1, 2), results) if code == 0][0]
-        # The loser is refused at once (exit 1) or, if it came after the winner had
-        # written, finds the directory taken (exit 2, as for any taken --run-dir).
+        # The loser is refused at once (exit 1; "another process" when it looks between
+        # the winner's flock and its pid reaching the file) or, if it came after the
+        # winner had written, finds the directory taken (exit 2, as for any taken --run-dir).
         (code, loser), = [result for result in results if result[0] != 0]
         assert loser.startswith(f"Error: run directory {run_dir} ") and (
-            code == 1 and "is in use by process" in loser
+            code == 1 and re.search(r" is in use by (process \d+|another process) ", loser)
             or code == 2 and "already exists" in loser), loser
         assert f"seed: {winner}\n" in (run_dir / "config.yaml").read_text()
         assert f'"seed": {winner},' in (run_dir / "summary.json").read_text()
