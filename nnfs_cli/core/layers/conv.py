@@ -67,6 +67,10 @@ class Conv2D(Layer):
                        for size, k, s in zip(padded, self.kernel, self.strides))
         return channels, pads, out_hw
 
+    def pads(self, input_shape):
+        """Zeros added around `input_shape`'s images: (top, bottom, left, right)."""
+        return self._geometry(input_shape)[1]
+
     def output_shape(self, input_shape):
         _, _, out_hw = self._geometry(input_shape)
         return (self.filters, *out_hw)

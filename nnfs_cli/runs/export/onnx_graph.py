@@ -12,7 +12,7 @@ from nnfs_cli.runs.export.interface import INPUT, batch_shape, describe, preproc
 from nnfs_cli.runs.export.onnx_layers import CONVERTERS
 
 # Opset 17 and IR version 8 are those of onnx 1.12 (2022), which onnxruntime supports since
-# 1.13; the layers still to come (Conv, pooling, BatchNormalization) exist there too.
+# 1.13.
 OPSET = 17
 IR_VERSION = 8
 ONNX_MISSING = "ONNX export needs the onnx package: pip install 'nnfs-cli[onnx]'"

@@ -49,3 +49,42 @@ def softmax(graph, layer, x):
 def identity(graph, layer, x):
     """Linear is the identity, and dropout acts only in training: no node at all."""
     return x
+
+
+@converts("conv2d")
+def conv2d(graph, layer, x):
+    """Conv with explicit pads (ONNX orders them top, left, bottom, right); weights
+    (filters, channels, kh, kw), as ONNX keeps them."""
+    top, bottom, left, right = layer.pads(graph.input_shape)
+    weights = graph.constant("weights", layer.params["weights"])
+    biases = graph.constant("biases", layer.params["biases"])
+    return graph.node("Conv", [x, weights, biases], kernel_shape=list(layer.kernel),
+                      strides=list(layer.strides), pads=[top, left, bottom, right])
+
+
+@converts("max_pool2d")
+def max_pool2d(graph, layer, x):
+    return graph.node("MaxPool", [x], kernel_shape=list(layer.pool), strides=list(layer.strides))
+
+
+@converts("avg_pool2d")
+def avg_pool2d(graph, layer, x):
+    # Only whole windows, so every average is over the full window whatever count_include_pad.
+    return graph.node("AveragePool", [x], kernel_shape=list(layer.pool),
+                      strides=list(layer.strides))
+
+
+@converts("flatten")
+def flatten(graph, layer, x):
+    """Keeps the batch axis, the rest channel by channel and row by row, as ours does."""
+    return graph.node("Flatten", [x], axis=1)
+
+
+@converts("batch_norm")
+def batch_norm(graph, layer, x):
+    """BatchNormalization in inference mode, with the running statistics; its input is
+    (batch, channels, ...) in ONNX, so (batch, features) works unchanged."""
+    params = layer.params
+    inputs = [x] + [graph.constant(name, params[name])
+                    for name in ("scale", "shift", "running_mean", "running_var")]
+    return graph.node("BatchNormalization", inputs, epsilon=float(layer.epsilon))
