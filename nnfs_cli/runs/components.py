@@ -72,7 +72,9 @@ def metric(config):
 def check_batch_memory(config, model, splits, source=None):
     """ConfigError naming training.batch_size when one batch (of training, validation or
     test samples) would make more values in the layers than the limit."""
-    per_row = math.prod(model.input_shape) + sum(math.prod(shape) for shape in model.shapes)
+    inputs = [model.input_shape, *model.shapes[:-1]]
+    per_row = (math.prod(model.input_shape) + sum(math.prod(shape) for shape in model.shapes)
+               + sum(layer.scratch_values(shape) for layer, shape in zip(model.layers, inputs)))
     largest = max(len(x) for x in (splits.x_train, splits.x_val, splits.x_test) if x is not None)
     batch = config["training"]["batch_size"]
     rows = min(batch, largest) if batch else largest

@@ -34,6 +34,11 @@ class Layer:
         nothing, so that a model too large for memory is refused before it is built."""
         return {}
 
+    def scratch_values(self, input_shape):
+        """Values per sample the layer keeps besides its output (a convolution's window
+        matrix), for the memory check of a batch."""
+        return 0
+
     def build(self, input_shape, rng):
         """Create parameters for inputs of `input_shape`; return the output shape."""
         return self.output_shape(input_shape)

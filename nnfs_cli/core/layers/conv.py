@@ -38,6 +38,7 @@ class Conv2D(Layer):
         "bias_l2": validators.non_negative,
     }
     input_layout = "image"
+    size_option = "filters"
 
     def __init__(self, filters, kernel_size, stride=1, padding="valid", init="glorot_uniform",
                  weight_l1=0.0, weight_l2=0.0, bias_l1=0.0, bias_l2=0.0):
@@ -74,6 +75,15 @@ class Conv2D(Layer):
     def output_shape(self, input_shape):
         _, _, out_hw = self._geometry(input_shape)
         return (self.filters, *out_hw)
+
+    def parameter_shapes(self, input_shape):
+        channels, _, _ = self._geometry(input_shape)
+        return {"weights": (self.filters, channels, *self.kernel), "biases": (self.filters,)}
+
+    def scratch_values(self, input_shape):
+        """The window matrix: one row of kh * kw * channels + 1 values per output pixel."""
+        channels, _, (out_height, out_width) = self._geometry(input_shape)
+        return out_height * out_width * (self.kernel[0] * self.kernel[1] * channels + 1)
 
     def build(self, input_shape, rng):
         channels, _, out_hw = self._geometry(input_shape)

@@ -34,6 +34,10 @@ class BatchNorm(Layer):
                              f"inputs, got shape {tuple(input_shape)}")
         return tuple(input_shape)
 
+    def parameter_shapes(self, input_shape):
+        width = self.output_shape(input_shape)[0]
+        return dict.fromkeys(("scale", "shift", "running_mean", "running_var"), (width,))
+
     def build(self, input_shape, rng):
         shape = self.output_shape(input_shape)
         width = shape[0]
