@@ -31,11 +31,14 @@ optimizer: {name: adam, learning_rate: 0.002}
 training: {epochs: 5, batch_size: 32}
 """
 
-# Every image layer; batch norm's running statistics must reach evaluate and predict too.
+# Every image layer; batch norm's running statistics must reach evaluate and predict too,
+# and augmentation must not (it acts in training only).
 FASHION_CNN = """\
 seed: 0
 data: {name: fashion_mnist, path: PATH, validation_split: 0.1}
 model:
+  - random_flip
+  - random_translation: {pixels: 1}
   - conv2d: {filters: 8, kernel_size: 3, init: he_normal}
   - relu
   - max_pool2d

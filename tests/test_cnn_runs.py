@@ -120,6 +120,8 @@ CNN = """\
 seed: 5
 data: {name: fashion_mnist, path: PATH, validation_split: 0.2}
 model:
+  - random_flip: {mode: both}        # augmentation draws must resume bit for bit too
+  - random_translation: {pixels: 2}
   - conv2d: {filters: 4, kernel_size: 3, stride: 2, init: he_normal}
   - batch_norm
   - relu
@@ -262,7 +264,7 @@ def test_params_pkl_goes_through_the_restricted_unpickler(cnn_config, tmp_path):
         pickle.dump([tuple(arrays) for arrays in wrong], f)
     result = run_cli("evaluate", run_dir)
     assert result.exit_code == 1
-    assert result.stderr == (f"Error: {run_dir / 'params.pkl'}: model[0] conv2d weights have "
+    assert result.stderr == (f"Error: {run_dir / 'params.pkl'}: model[2] conv2d weights have "
                              "shape (4, 1, 5, 5), but config.yaml needs (4, 1, 3, 3)\n")
 
     pwned = tmp_path / "pwned"

@@ -418,8 +418,8 @@ def test_an_unknown_layer_is_refused_by_name(registered, write_config, tmp_path)
     assert result.exit_code == 1
     assert result.stderr == ("Error: model[0] export_test_scale: the ONNX exporter does not know "
                              "this layer (it converts avg_pool2d, batch_norm, conv2d, dense, "
-                             "dropout, flatten, linear, max_pool2d, relu, sigmoid, softmax); "
-                             "nothing was written\n")
+                             "dropout, flatten, linear, max_pool2d, random_flip, "
+                             "random_translation, relu, sigmoid, softmax); nothing was written\n")
     assert not (run_dir / "model.onnx").exists() and not list(run_dir.glob(".*.tmp"))
     # Plain arrays need no converter: every array is stored under its layer and name.
     export(run_dir, "--format", "npz")

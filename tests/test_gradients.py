@@ -11,7 +11,7 @@ from gradcheck import assert_gradient, check_layer_gradients, numeric_gradient, 
 import nnfs_cli  # noqa: F401 (fills every registry)
 from nnfs_cli.core.activations import Linear, ReLU, Sigmoid, Softmax
 from nnfs_cli.core.layers import (AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten,
-                                  MaxPool2D)
+                                  MaxPool2D, RandomFlip, RandomTranslation)
 from nnfs_cli.core.losses import (BinaryCrossentropy, CategoricalCrossentropy, MeanAbsoluteError,
                              MeanSquaredError)
 from nnfs_cli.core.model import Model
@@ -146,6 +146,23 @@ def batch_norm_case(input_shape, training, channels_last=False):
     return make
 
 
+def augmentation_case(make_layer, input_shape, batch=4, training=True):
+    """A random_* layer whose generator is rewound before every call, so each evaluation
+    applies the draws of the first (as dropout_case does with its mask)."""
+    def make():
+        gen = np.random.default_rng(5)
+        layer = make_layer()
+        assert layer.build(input_shape, gen) == input_shape
+        state = gen.bit_generator.state
+
+        def forward(x):
+            gen.bit_generator.state = state
+            return layer.forward(x, training=training)
+        x = np.random.default_rng(6).standard_normal((batch, *input_shape))
+        return layer, x, forward
+    return make
+
+
 LAYER_CASES = {
     "conv2d": [
         ("3x3-valid-1-channel", image_case(lambda: Conv2D(4, 3), (1, 7, 6))),
@@ -194,6 +211,20 @@ LAYER_CASES = {
         ("image-training-channels-last", batch_norm_case((3, 2, 3), training=True,
                                                          channels_last=True)),
         ("image-inference", batch_norm_case((2, 3, 4), training=False, channels_last=True)),
+    ],
+    "random_flip": [
+        ("horizontal", augmentation_case(RandomFlip, (2, 3, 4))),
+        ("vertical", augmentation_case(lambda: RandomFlip("vertical"), (1, 4, 3))),
+        ("both", augmentation_case(lambda: RandomFlip("both"), (2, 3, 5), batch=6)),
+        ("inference", augmentation_case(RandomFlip, (2, 3, 4), training=False)),
+    ],
+    # Edge pixels repeat into the picture: their gradient gathers the copies' gradients.
+    "random_translation": [
+        ("1-pixel", augmentation_case(lambda: RandomTranslation(1), (2, 4, 5), batch=6)),
+        ("3-pixels-more-than-half", augmentation_case(lambda: RandomTranslation(3), (1, 5, 4),
+                                                      batch=8)),
+        ("inference", augmentation_case(lambda: RandomTranslation(2), (1, 4, 4),
+                                        training=False)),
     ],
     "dense": (
         [(f"init={init}", dense_case(init=init)) for init in INITIALIZERS.names()]

@@ -45,9 +45,10 @@ def softmax(graph, layer, x):
     return graph.node("Softmax", [x], axis=-1)
 
 
-@converts("linear", "dropout")
+@converts("linear", "dropout", "random_flip", "random_translation")
 def identity(graph, layer, x):
-    """Linear is the identity, and dropout acts only in training: no node at all."""
+    """Linear is the identity, and dropout and augmentation act only in training: no node
+    at all."""
     return x
 
 
