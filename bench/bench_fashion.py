@@ -113,7 +113,20 @@ def resolved_config(args):
                  "training.checkpoint_seconds=1e9"]  # no checkpoint files inside timed epochs
     if args.big:
         overrides.append(f"model={BIG_MODEL % (args.dropout, args.dropout)}")
-    return configs.load(args.config, overrides)
+    return without_augmentation(configs.load(args.config, overrides))
+
+
+AUGMENTATION = ("random_flip", "random_translation")
+
+
+def without_augmentation(config):
+    """The config without its augmentation layers: the sides compare the network itself
+    (torch would do augmentation in its data pipeline, not in the model)."""
+    kept = [item for item in config["model"] if parse_entry(item)[0] not in AUGMENTATION]
+    if len(kept) < len(config["model"]):
+        print(f"(left out on both sides: the config's {len(config['model']) - len(kept)} "
+              "augmentation layers)")
+    return {**config, "model": kept}
 
 
 class NnfsSide:

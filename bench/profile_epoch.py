@@ -26,7 +26,8 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_fashion import BIG_MODEL, CONFIG, ROOT, NnfsSide, model_name  # noqa: E402
+from bench_fashion import (BIG_MODEL, CONFIG, ROOT, NnfsSide, model_name,  # noqa: E402
+                          without_augmentation)
 
 from nnfs_cli.runs import components as build  # noqa: E402
 from nnfs_cli import config as configs  # noqa: E402
@@ -138,6 +139,9 @@ def main():
     parser.add_argument("--big", action="store_true")
     parser.add_argument("--config", type=Path, default=CONFIG)
     parser.add_argument("--pyinstrument", action="store_true")
+    parser.add_argument("--augmentation", action="store_true",
+                        help="keep the config's random_* layers (left out by default, as "
+                             "bench_fashion.py does)")
     args = parser.parse_args()
     args.config = args.config.resolve()
     os.chdir(ROOT)
@@ -145,6 +149,8 @@ def main():
     if args.big:
         overrides.append(f"model={BIG_MODEL % (0.1, 0.1)}")
     config = configs.load(args.config, overrides)
+    if not args.augmentation:
+        config = without_augmentation(config)
     data = build.dataset(config)
     splits = data.load(config["seed"])
     with threadpool_limits(args.threads, user_api="blas"):
