@@ -144,11 +144,12 @@ def test_the_books_model_reaches_087(real_fashion, tmp_path, repo_root):
 
 @pytest.mark.slow
 def test_the_cnn_config_learns_from_a_slice_of_the_real_data(real_fashion, tmp_path, repo_root):
-    """configs/fashion_cnn.yaml as shipped, on 4,000 images for one epoch (the full run, which
-    reaches 0.92, is a benchmark: bench/README.md)."""
+    """configs/fashion_cnn.yaml as shipped, on 4,000 images for two epochs (its cosine
+    schedule then spans the two; the full 40-epoch run, which reaches 0.923, is a benchmark:
+    bench/README.md). Seed 0 gives 0.740 (one epoch: 0.686)."""
     result = train(repo_root / "configs" / "fashion_cnn.yaml", "--run-dir", tmp_path / "run",
                    "-q", "--set", f"data.path={real_fashion}", "--set", "data.limit=4000",
-                   "--epochs", "1", "--no-download")
+                   "--epochs", "2", "--no-download")
     assert result.exit_code == 0, result.output
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
     assert summary["input_shape"] == [1, 28, 28]
