@@ -76,10 +76,9 @@ def test_draws_come_from_the_models_generator():
 @pytest.mark.parametrize("layer, message", [
     ("{random_translation: {pixels: 8}}", "model[0]: random_translation: pixels must be smaller "
                                           "than the pictures' height and width (8x8), got 8"),
-    ("{random_translation: {pixels: 0}}", "model[0].pixels: expected a "
-                                          "positive integer, got 0"),
-    ("{random_flip: {mode: sideways}}", "model[0].mode: expected one of horizontal, vertical, both, "
-                                       "got 'sideways'"),
+    ("{random_translation: {pixels: 0}}", "model[0].pixels: expected a positive integer, got 0"),
+    ("{random_flip: {mode: sideways}}",
+     "model[0].mode: expected one of horizontal, vertical, both, got 'sideways'"),
 ])
 def test_config_errors_name_the_key(tmp_path, layer, message):
     np.savez(tmp_path / "images.npz", x=np.zeros((20, 1, 8, 8), np.float32),

@@ -425,18 +425,17 @@ def test_parameters_that_are_not_finite_are_refused(spiral_copy):
                     "params.pkl: model[0] dense weights hold NaN or infinite values")
 
 
-@pytest.mark.parametrize("layer, env, message", [
-    ("{filters: 2000000, kernel_size: 8, padding: same}", {},
+@pytest.mark.parametrize("side, layer, message", [
+    (8, "{filters: 2000000, kernel_size: 8, padding: same}",
      "model[0].filters: the model would have 386,000,002 parameters, more than the limit of "
      "100,000,000 (set NNFS_MAX_PARAMETERS to allow more)"),
     # A 64x64 kernel over 64x64 pictures copies 4,097 values per output pixel.
-    ("{filters: 1, kernel_size: 64, padding: same}", {},
+    (64, "{filters: 1, kernel_size: 64, padding: same}",
      "training.batch_size: 32: 32 rows x 16,793,604 values per row in the layers is more than "
      "the limit of 250,000,000"),
 ])
-def test_convolution_sizes_are_bounded(tmp_path, layer, env, message):
+def test_convolution_sizes_are_bounded(tmp_path, side, layer, message):
     """A convolution's parameters and its window matrix count before anything is built."""
-    side = 8 if "kernel_size: 8" in layer else 64
     np.savez(tmp_path / "images.npz", x=np.zeros((40, 1, side, side), np.float32),
              y=np.arange(40) % 2)
     config = tmp_path / "conv.yaml"
@@ -448,6 +447,6 @@ loss: categorical_crossentropy
 optimizer: adam
 training: {{epochs: 1, batch_size: 32}}
 """)
-    result = nnfs("train", config, "-q", cwd=tmp_path, env=env)
+    result = nnfs("train", config, "-q", cwd=tmp_path)
     assert_one_line(result, 2, f"{config}: {message}")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["conv.yaml", "images.npz"]
