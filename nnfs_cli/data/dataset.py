@@ -145,12 +145,19 @@ class Dataset:
 
     # --- what a saved run needs to treat new inputs like the training data -------------
 
+    learnt = None   # what `load` fitted (classes, shapes...), set through `_adopt`
+
     def state_dict(self):
         """Numbers fitted while loading (scaling, categories...), as JSON-able values."""
-        return {}
+        return self.learnt or {}
 
     def load_state_dict(self, state):
-        pass
+        if state:
+            self._adopt(dict(state))
+
+    def _adopt(self, learnt):
+        """Take what loading learnt (the state of a saved run, or a fresh fit)."""
+        self.learnt = learnt
 
     def input_preprocessing(self):
         """How training turned raw samples into model inputs, as an InputPreprocessing, or

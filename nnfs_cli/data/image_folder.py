@@ -114,13 +114,6 @@ class ImageFolder(Dataset):
                          f"e.g. {path}: {reason}")
         return notes
 
-    def state_dict(self):
-        return self.learnt or {}
-
-    def load_state_dict(self, state):
-        if state:
-            self._adopt(dict(state))
-
     def input_preprocessing(self):
         """Pixels 0-255 of the fitted picture, channels first -> (x - 127.5) / 127.5."""
         height, width = self.size

@@ -136,13 +136,6 @@ class NpzArrays(Dataset):
                             f"({', '.join(self.learnt['class_names'][:20])})")
         return index.astype(np.int64)
 
-    def state_dict(self):
-        return self.learnt or {}
-
-    def load_state_dict(self, state):
-        if state:
-            self._adopt(dict(state))
-
     def input_preprocessing(self):
         """None for flat samples (the model takes them as they are); for samples with more
         axes, the identity on their own shape, so an exported model takes them unflattened."""
