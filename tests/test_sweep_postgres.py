@@ -14,25 +14,14 @@ from pathlib import Path
 import optuna
 import pytest
 
-from fashion_runs import run_cli
+from fashion_runs import SPIRAL, run_cli
 from nnfs_cli.runs.sweep.study import with_driver
 
 NNFS = str(Path(sys.executable).parent / "nnfs")
 LOCAL = "postgresql://nnfs:nnfs@127.0.0.1:5432/nnfs_test"   # what .ci/postgres.sh makes
 HOW = "run `bash .ci/postgres.sh` as root (as .ci/run does) to install and start one"
 
-BASE = """\
-seed: 3
-data: {name: spiral, samples: 100, classes: 3, validation_samples: 50}
-model:
-  - dense: {units: 16}
-  - relu
-  - dense: {units: 3}
-  - softmax
-loss: categorical_crossentropy
-optimizer: {name: adam, learning_rate: 0.02}
-training: {epochs: 8, batch_size: 32}
-"""
+BASE = SPIRAL.replace("{epochs: 30, batch_size: 64}", "{epochs: 8, batch_size: 32}")
 
 SWEEP = """\
 base: base.yaml
