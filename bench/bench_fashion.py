@@ -44,8 +44,8 @@ from nnfs_cli.registry import parse_entry
 from nnfs_cli.runs import components as build
 from nnfs_cli import config as configs
 from nnfs_cli.reporter import Reporter
-from nnfs_cli.runs.run import Run
-from nnfs_cli.runs.training import evaluate
+from nnfs_cli.training.run import Run
+from nnfs_cli.core.model import evaluate
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "configs" / "fashion.yaml"

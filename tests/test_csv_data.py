@@ -287,7 +287,7 @@ def test_missing_cells_dropped_or_filled(tmp_path):
 
 
 def test_a_sweep_may_aim_at_the_test_split_of_a_csv_with_a_test_file(tmp_path, monkeypatch):
-    from nnfs_cli.runs.sweep import spec
+    from nnfs_cli.sweep import spec
     monkeypatch.chdir(tmp_path)
     sweep = "base: config.yaml\nmetric: test_accuracy\nparameters:\n  seed: {values: [1]}\n"
     (tmp_path / "sweep.yaml").write_text(sweep)

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from fashion_runs import needs_fashion, run_cli
-from nnfs_cli.runs.evaluation import matrix_lines
+from nnfs_cli.inference.evaluation import matrix_lines
 from nnfs_cli.runs.safe_pickle import load as load_pickle
 
 CLASS_NAMES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",

@@ -13,7 +13,7 @@ from fashion_runs import fashion_subset, needs_fashion, run_cli, trained
 from nnfs_cli.core.layers import Layer
 from nnfs_cli.data.fashion_mnist import CLASS_NAMES, load_fashion
 from nnfs_cli.registry import LAYERS
-from nnfs_cli.runs.export.onnx_layers import CONVERTERS
+from nnfs_cli.inference.export.onnx_layers import CONVERTERS
 from nnfs_cli.runs.saved import load_run
 
 onnx = pytest.importorskip("onnx")

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from nnfs_cli.data import photos as images
-from nnfs_cli.runs.prediction import list_inputs
+from nnfs_cli.inference.prediction import list_inputs
 from nnfs_cli.errors import NnfsError
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"

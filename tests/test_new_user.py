@@ -14,9 +14,9 @@ import pytest
 
 from fashion_runs import run_cli
 from nnfs_cli.runs import listing, rundir
-from nnfs_cli.runs import run as runner
+from nnfs_cli.training import run as runner
 from nnfs_cli.runs.safe_pickle import load as load_pickle
-from nnfs_cli.runs.training import Trainer
+from nnfs_cli.training.trainer import Trainer
 
 NNFS = str(Path(sys.executable).parent / "nnfs")
 RESUME_TAKES = "--resume RUN_DIR takes only --epochs, --quiet, --no-download and --threads."

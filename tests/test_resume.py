@@ -21,7 +21,7 @@ from nnfs_cli import config as configs
 from nnfs_cli.cli import cli
 from nnfs_cli.compat import cli_runner
 from nnfs_cli.runs.safe_pickle import load as load_pickle
-from nnfs_cli.runs.training import evaluate
+from nnfs_cli.core.model import evaluate
 
 NNFS = str(Path(sys.executable).parent / "nnfs")
 

@@ -9,7 +9,7 @@ import time
 
 import yaml
 
-from nnfs_cli.runs import run as runner
+from nnfs_cli.training import run as runner
 from nnfs_cli.cli import cli
 from nnfs_cli.compat import cli_runner
 

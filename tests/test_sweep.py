@@ -17,8 +17,8 @@ import yaml
 
 from fashion_runs import SPIRAL, run_cli
 from nnfs_cli import config as configs
-from nnfs_cli.runs.signals import graceful_stop
-from nnfs_cli.runs.sweep import spec
+from nnfs_cli.training.signals import graceful_stop
+from nnfs_cli.sweep import spec
 
 NNFS = str(Path(sys.executable).parent / "nnfs")
 

@@ -15,7 +15,7 @@ import optuna
 import pytest
 
 from fashion_runs import SPIRAL, run_cli
-from nnfs_cli.runs.sweep.study import with_driver
+from nnfs_cli.sweep.study import with_driver
 
 NNFS = str(Path(sys.executable).parent / "nnfs")
 LOCAL = "postgresql://nnfs:nnfs@127.0.0.1:5432/nnfs_test"   # what .ci/postgres.sh makes

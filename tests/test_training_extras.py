@@ -17,7 +17,7 @@ from nnfs_cli.core.layers import Dense
 from nnfs_cli.core.losses import BinaryCrossentropy, CategoricalCrossentropy
 from nnfs_cli.core.optimizers import SGD
 from nnfs_cli.core.parameters import FlatParameters
-from nnfs_cli.runs import run as runner
+from nnfs_cli.training import run as runner
 from nnfs_cli.runs.safe_pickle import load as load_pickle
 
 # ---------------------------------------------------------------- clipping

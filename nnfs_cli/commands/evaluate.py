@@ -24,7 +24,7 @@ def evaluate(run_dir, split, batch_size, as_json, best):
       nnfs evaluate runs/fashion-20261127-101500
       nnfs evaluate runs/spiral-20261127-101500 --split train --json
     """
-    from nnfs_cli.runs import evaluation
+    from nnfs_cli.inference import evaluation
     from nnfs_cli.runs.saved import load_run
 
     run = load_run(run_dir, best)

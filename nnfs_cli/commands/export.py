@@ -33,8 +33,8 @@ def export(run_dir, kind, output, best, no_preprocessing):
       nnfs export runs/fashion-20261127-101500
       nnfs export runs/spiral-20261127-101500 --format npz -o spiral.npz
     """
-    from nnfs_cli.runs.export import arrays, onnx_graph
-    from nnfs_cli.runs.export.interface import interface, summary_lines
+    from nnfs_cli.inference.export import arrays, onnx_graph
+    from nnfs_cli.inference.export.interface import interface, summary_lines
     from nnfs_cli.runs.saved import load_run
 
     if kind == "onnx":

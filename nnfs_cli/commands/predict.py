@@ -38,7 +38,7 @@ def predict(inputs, run_dir, top_k, as_json, invert, best, recursive, output):
       nnfs predict points.csv --run runs/spiral-20261127-101500 --top-k 2 --json
     """
     from nnfs_cli.reporter import count
-    from nnfs_cli.runs import prediction
+    from nnfs_cli.inference import prediction
     from nnfs_cli.runs.saved import load_run
 
     run = load_run(run_dir or prediction.newest_run(), best)

@@ -42,9 +42,9 @@ def sweep(sweep_path, workers, trials, storage_url, name, report_only):
 
     from nnfs_cli.errors import NnfsError
     from nnfs_cli.reporter import Reporter
-    from nnfs_cli.runs.run import Interrupted
-    from nnfs_cli.runs.sweep import launch, report, spec
-    from nnfs_cli.runs.sweep import study as studies
+    from nnfs_cli.training.run import Interrupted
+    from nnfs_cli.sweep import launch, report, spec
+    from nnfs_cli.sweep import study as studies
 
     parsed = spec.load(sweep_path, trials)
     name = name or Path(sweep_path).stem

@@ -49,7 +49,7 @@ def _train(config_path, resume, run_dir, overrides, seed, epochs, quiet, print_c
     from nnfs_cli import config as configs
     from nnfs_cli.reporter import Reporter
     from nnfs_cli.runs import rundir
-    from nnfs_cli.runs import run as runner
+    from nnfs_cli.training import run as runner
 
     if resume:
         if config_path:

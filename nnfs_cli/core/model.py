@@ -121,3 +121,17 @@ class Model:
         """Rows of (layer name, output shape, parameter count) of the built model."""
         return [(layer.name, shape, layer.parameter_count())
                 for layer, shape in zip(self.layers, self.shapes)]
+
+
+def evaluate(model, metric, x, y, batch_size=None):
+    """(mean data loss, accuracy) of `model` on (x, y), computed in batches."""
+    batch_size = batch_size or len(x)
+    loss_sum = 0.0
+    correct = total = 0
+    for start in range(0, len(x), batch_size):
+        batch_x, batch_y = x[start:start + batch_size], y[start:start + batch_size]
+        output = model.forward(batch_x, training=False)
+        loss_sum += float(model.loss.forward(output, batch_y).sum(dtype=np.float64))
+        good, count = metric.count(model.predictions(output), batch_y)
+        correct, total = correct + good, total + count
+    return loss_sum / len(x), correct / total

@@ -1,2 +1,2 @@
-"""Runs on disk: the training loop, the run directory and its checkpoints, safe pickles,
-saved runs for evaluate and predict, the listing and the plots."""
+"""Runs on disk: the run directory and its lock, safe pickles, the config turned into
+objects, a saved run loaded back, the listing and the plots."""

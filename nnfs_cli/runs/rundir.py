@@ -195,7 +195,7 @@ def write_checkpoint(run_dir, state):
 
 
 def read_checkpoint(run_dir):
-    """checkpoint.pkl as unpickled; runs/checkpoint.py checks what it holds."""
+    """checkpoint.pkl as unpickled; training/checkpoint.py checks what it holds."""
     path = Path(run_dir) / "checkpoint.pkl"
     if not path.exists():
         raise NnfsError(f"{path}: no checkpoint to resume from")

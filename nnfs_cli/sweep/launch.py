@@ -12,10 +12,10 @@ import sys
 
 from nnfs_cli.errors import NnfsError
 from nnfs_cli.runs import components
-from nnfs_cli.runs.signals import EXIT_CODES, graceful_stop
-from nnfs_cli.runs.sweep import study as studies
-from nnfs_cli.runs.sweep import trials as trial_runs
-from nnfs_cli.runs.run import Interrupted
+from nnfs_cli.training.signals import EXIT_CODES, graceful_stop
+from nnfs_cli.sweep import study as studies
+from nnfs_cli.sweep import trials as trial_runs
+from nnfs_cli.training.run import Interrupted
 from nnfs_cli.threads import blas_threads
 
 

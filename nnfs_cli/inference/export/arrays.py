@@ -11,7 +11,7 @@ import numpy as np
 
 from nnfs_cli import atomic
 from nnfs_cli.registry import parse_entry
-from nnfs_cli.runs.export.interface import describe
+from nnfs_cli.inference.export.interface import describe
 
 DESCRIPTION = "description"
 FORMAT = "nnfs-cli model arrays"

@@ -15,7 +15,7 @@ from nnfs_cli.config.loading import decode, parse_yaml
 from nnfs_cli.config.overrides import set_path
 from nnfs_cli.errors import ConfigError
 from nnfs_cli.registry import DATASETS, parse_entry, suggestion
-from nnfs_cli.runs.sweep.parameters import check, parse, try_on_base
+from nnfs_cli.sweep.parameters import check, parse, try_on_base
 
 TOP_LEVEL = ("base", "metric", "goal", "method", "trials", "seed", "pruner", "parameters")
 METRICS = ("val_loss", "val_accuracy", "loss", "accuracy", "test_loss", "test_accuracy")

@@ -9,7 +9,7 @@ from nnfs_cli import atomic
 from nnfs_cli.errors import ConfigError, NnfsError
 from nnfs_cli.reporter import Reporter
 from nnfs_cli.runs import components
-from nnfs_cli.runs.training import evaluate
+from nnfs_cli.core.model import evaluate
 
 WIDTH = 100  # the confusion matrix is printed in column blocks that fit this many characters
 

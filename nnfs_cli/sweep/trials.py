@@ -1,5 +1,5 @@
 """Running a sweep's trials: each one an ordinary run directory (trial-0007/) trained by
-runs/run.py, reporting its metric to Optuna after every epoch so the pruner can stop it."""
+training/run.py, reporting its metric to Optuna after every epoch so the pruner can stop it."""
 
 import json
 import os
@@ -9,10 +9,10 @@ from pathlib import Path
 
 from nnfs_cli.errors import ConfigError, NnfsError
 from nnfs_cli.reporter import Reporter
-from nnfs_cli.runs import run as runner
-from nnfs_cli.runs.run import Interrupted
-from nnfs_cli.runs.sweep import study as studies
-from nnfs_cli.runs.training import Diverged, Pruned
+from nnfs_cli.training import run as runner
+from nnfs_cli.training.run import Interrupted
+from nnfs_cli.sweep import study as studies
+from nnfs_cli.training.trainer import Diverged, Pruned
 
 
 def trial_dir(folder, number):

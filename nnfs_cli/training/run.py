@@ -12,10 +12,11 @@ from nnfs_cli import __version__, blas
 from nnfs_cli import config as configs
 from nnfs_cli.errors import BadUsage, ConfigError, NnfsError
 from nnfs_cli.reporter import count, model_summary
-from nnfs_cli.runs import checkpoint, components, rundir
+from nnfs_cli.runs import components, rundir
+from nnfs_cli.training import checkpoint
 from nnfs_cli.runs.saved import read_summary
-from nnfs_cli.runs.signals import EXIT_CODES, deferred, graceful_stop
-from nnfs_cli.runs.training import Diverged, Pruned, Stopped, Trainer, evaluate
+from nnfs_cli.training.signals import EXIT_CODES, deferred, graceful_stop
+from nnfs_cli.training.trainer import Diverged, Pruned, Stopped, Trainer, evaluate
 
 
 class Interrupted(NnfsError):

@@ -8,8 +8,8 @@ import numpy as np
 
 from nnfs_cli import __version__, atomic
 from nnfs_cli.errors import NnfsError
-from nnfs_cli.runs.export.interface import INPUT, batch_shape, describe, preprocessing_dict
-from nnfs_cli.runs.export.onnx_layers import CONVERTERS
+from nnfs_cli.inference.export.interface import INPUT, batch_shape, describe, preprocessing_dict
+from nnfs_cli.inference.export.onnx_layers import CONVERTERS
 
 # Opset 17 and IR version 8 are those of onnx 1.12 (2022), which onnxruntime supports since
 # 1.13.

@@ -11,7 +11,7 @@ from optuna.trial import TrialState
 from nnfs_cli import atomic
 from nnfs_cli.errors import ConfigError
 from nnfs_cli.runs import rundir
-from nnfs_cli.runs.sweep.trials import format_value
+from nnfs_cli.sweep.trials import format_value
 
 STATES = {TrialState.COMPLETE: "finished", TrialState.PRUNED: "pruned",
           TrialState.FAIL: "failed", TrialState.RUNNING: "running",
@@ -103,7 +103,7 @@ def write(folder, study, sweep, name):
     else:
         lines.append("no trial has finished yet, so there is no best.yaml")
     if found:
-        from nnfs_cli.runs.sweep.plots import plot_sweep
+        from nnfs_cli.sweep.plots import plot_sweep
         plot_sweep(found, sweep, folder / "sweep.png", title=f"sweep {name}")
     lines.append(f"wrote {folder / 'sweep.csv'} and {folder / 'sweep.png'}"
                  if found else f"wrote {folder / 'sweep.csv'}")

@@ -8,6 +8,7 @@ import time
 import numpy as np
 
 from nnfs_cli.core.clipping import clip_gradients
+from nnfs_cli.core.model import evaluate
 from nnfs_cli.errors import NnfsError
 from nnfs_cli.reporter import NoBar, count, format_metrics
 
@@ -207,20 +208,6 @@ class Trainer:
         self.stopped_early = state["stopped_early"]
         self.metric.load_state_dict(state["metric"])
         self.good_params = self.model.copy_parameters()
-
-
-def evaluate(model, metric, x, y, batch_size=None):
-    """(mean data loss, accuracy) of `model` on (x, y), computed in batches."""
-    batch_size = batch_size or len(x)
-    loss_sum = 0.0
-    correct = total = 0
-    for start in range(0, len(x), batch_size):
-        batch_x, batch_y = x[start:start + batch_size], y[start:start + batch_size]
-        output = model.forward(batch_x, training=False)
-        loss_sum += float(model.loss.forward(output, batch_y).sum(dtype=np.float64))
-        good, count = metric.count(model.predictions(output), batch_y)
-        correct, total = correct + good, total + count
-    return loss_sum / len(x), correct / total
 
 
 def _mean_loss(position):

@@ -137,7 +137,7 @@ def predict(run, args, top_k=3, invert="auto", recursive=False, output=None):
         k = min(top_k, scores.shape[1])
         results = [_classified(name, row, run.class_names, k) for name, row in zip(names, scores)]
     if output is not None:
-        from nnfs_cli.runs.predictions_csv import write_predictions
+        from nnfs_cli.inference.predictions_csv import write_predictions
         write_predictions(output, results, tables)
     return results, errors
 

@@ -1,0 +1,1 @@
+"""Using a trained run: evaluate it, predict with it, export it."""
