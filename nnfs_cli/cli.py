@@ -19,7 +19,6 @@ from nnfs_cli.commands.runs import runs
 from nnfs_cli.commands.sweep import sweep
 from nnfs_cli.commands.train import train
 from nnfs_cli.errors import NnfsError, Terminated
-from nnfs_cli.threads import DEFAULT_THREADS, blas_threads
 
 CLICK_EXITS = (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort)
 
@@ -31,7 +30,7 @@ class Group(click.Group):
 
     def invoke(self, ctx):
         try:
-            with _sigterm_raises(), blas_threads(DEFAULT_THREADS):
+            with _sigterm_raises():
                 return super().invoke(ctx)
         except NnfsError as error:
             for line in str(error).splitlines():

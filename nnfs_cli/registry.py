@@ -2,9 +2,25 @@
 config entry: `relu`, `{dense: {units: 64}}`, `{dense: 64}` or `{name: adam, learning_rate: 0.01}`."""
 
 import difflib
+import importlib
 import inspect
 
 from nnfs_cli.errors import show
+
+# The packages whose modules register every component when imported. A registry imports them
+# the first time it is asked for a name, so commands that need no component (`nnfs --help`,
+# `nnfs runs`) start without NumPy; adding a component is still adding a module.
+COMPONENT_PACKAGES = ("nnfs_cli.core", "nnfs_cli.data")
+_loaded = False
+
+
+def load_components():
+    """Import every component module (once), filling all the registries."""
+    global _loaded
+    if not _loaded:
+        _loaded = True
+        for package in COMPONENT_PACKAGES:
+            importlib.import_module(package)
 
 
 class Registry:
@@ -24,13 +40,16 @@ class Registry:
         return decorate
 
     def __contains__(self, name):
+        load_components()
         return isinstance(name, str) and name in self._entries
 
     def names(self):
+        load_components()
         return sorted(self._entries)
 
     def get(self, name):
         """The class registered as `name`; KeyError with a message listing the choices."""
+        load_components()
         try:
             return self._entries[name]
         except (KeyError, TypeError):

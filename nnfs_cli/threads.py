@@ -5,6 +5,7 @@ OpenBLAS thread makes every product wait (2.4-4x slower; bench/README.md). A thr
 user set in the environment is left alone.
 """
 
+import functools
 import os
 
 BLAS_ENV = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
@@ -16,3 +17,13 @@ def blas_threads(count):
     import numpy  # noqa: F401 (threadpoolctl can only limit a BLAS that is loaded)
     from threadpoolctl import threadpool_limits
     return threadpool_limits(limits=count, user_api="blas")
+
+
+def with_default_threads(command):
+    """Run a command's callback within blas_threads(DEFAULT_THREADS). A decorator rather than
+    a limit around every command, so that `--help` and `nnfs runs` never import NumPy."""
+    @functools.wraps(command)
+    def limited(*args, **kwargs):
+        with blas_threads(DEFAULT_THREADS):
+            return command(*args, **kwargs)
+    return limited

@@ -3,6 +3,7 @@
 import click
 
 from nnfs_cli.errors import NnfsError
+from nnfs_cli.threads import with_default_threads
 
 
 @click.command("download-fashion")
@@ -15,6 +16,7 @@ from nnfs_cli.errors import NnfsError
 @click.option("--sha256", default=None, callback=lambda ctx, param, value: _sha256(value),
               help="Expected SHA-256 of the archive (64 hex digits); checked when given.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors and the data set's folder.")
+@with_default_threads
 def download_fashion_command(url, dest, force, sha256, quiet):
     """Fetch Fashion-MNIST, check it, extract it safely and cache it.
 

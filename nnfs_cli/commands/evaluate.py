@@ -2,6 +2,8 @@
 
 import click
 
+from nnfs_cli.threads import with_default_threads
+
 
 @click.command()
 @click.argument("run_dir", metavar="RUN_DIR", type=click.Path(file_okay=False))
@@ -12,6 +14,7 @@ import click
 @click.option("--json", "as_json", is_flag=True, help="Print eval.json on stdout, not tables.")
 @click.option("--best", is_flag=True,
               help="Use params_best.pkl; writes eval_best.json and confusion_matrix_best.png.")
+@with_default_threads
 def evaluate(run_dir, split, batch_size, as_json, best):
     """Score a trained run on one split of its data, reloaded with the run's seed.
 

@@ -5,6 +5,7 @@ from pathlib import Path
 import click
 
 from nnfs_cli.errors import NnfsError
+from nnfs_cli.threads import with_default_threads
 
 
 @click.command()
@@ -19,6 +20,7 @@ from nnfs_cli.errors import NnfsError
 @click.option("--no-preprocessing", is_flag=True,
               help="Export the bare network, which takes inputs already scaled and shaped as "
               "training fed them.")
+@with_default_threads
 def export(run_dir, kind, output, best, no_preprocessing):
     """Export a trained run for use outside nnfs: an ONNX model (onnxruntime, C#, JavaScript,
     mobile runtimes) or NumPy arrays with a JSON description of the stack.

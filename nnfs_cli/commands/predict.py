@@ -3,6 +3,7 @@
 import click
 
 from nnfs_cli.errors import NnfsError
+from nnfs_cli.threads import with_default_threads
 
 
 @click.command()
@@ -23,6 +24,7 @@ from nnfs_cli.errors import NnfsError
 @click.option("--output", type=click.Path(dir_okay=False),
               help="Also write the predictions to this CSV file: the rows of CSV inputs with "
               "prediction (and confidence) columns added, else one line per input.")
+@with_default_threads
 def predict(inputs, run_dir, top_k, as_json, invert, best, recursive, output):
     """Classify pictures with a run on pictures (Fashion-MNIST, image folders), or predict
     rows with a run on rows: for a csv run, CSV files with the training file's columns (the

@@ -4,6 +4,8 @@ import re
 
 import click
 
+from nnfs_cli.threads import with_default_threads
+
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
 
@@ -22,6 +24,7 @@ NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
               "sweep file's name without .yaml).")
 @click.option("--report", "report_only", is_flag=True,
               help="Run no trials: print the table and write sweep.csv, best.yaml and sweep.png.")
+@with_default_threads
 def sweep(sweep_path, workers, trials, storage_url, name, report_only):
     """Search the parameters that SWEEP lists on top of its base training config.
 
