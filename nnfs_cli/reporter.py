@@ -63,9 +63,10 @@ def count(n, noun):
 
 def format_metrics(row):
     """One epoch line: train and validation loss and accuracy, learning rate."""
+    validation = (f"val_loss {row['val_loss']:.4f}  val_acc {row['val_accuracy']:.4f}  "
+                  if row.get("val_loss") is not None else "")
     return (f"epoch {row['epoch']:>4}  loss {row['loss']:.4f} (data {row['data_loss']:.4f}, "
-            f"reg {row['reg_loss']:.4f})  acc {row['accuracy']:.4f}  "
-            f"val_loss {row['val_loss']:.4f}  val_acc {row['val_accuracy']:.4f}  "
+            f"reg {row['reg_loss']:.4f})  acc {row['accuracy']:.4f}  {validation}"
             f"lr {row['lr']:.6g}  {row['seconds']:.1f}s")
 
 

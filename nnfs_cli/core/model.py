@@ -16,8 +16,8 @@ class Model:
     def __init__(self, layers, loss):
         self.layers = list(layers)
         self.loss = loss
-        fused = loss.fused_activation
-        self.fused = fused is not None and bool(self.layers) and type(self.layers[-1]) is fused
+        fused = getattr(loss, "fused_activation", None)   # no loss: a model to predict with
+        self.fused = fused is not None and bool(self.layers) and isinstance(self.layers[-1], fused)
         self.flat = None
 
     def build(self, input_shape, rng):

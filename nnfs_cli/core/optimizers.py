@@ -45,18 +45,30 @@ class Optimizer:
     def step(self, params):
         """Update every (key, param, grad) in place, then count the step. `params` is a list
         of those or a model's FlatParameters (one update over the whole model)."""
-        self.current_learning_rate = self.schedule.rate(self.learning_rate, self.decay,
-                                                        self.iterations)
-        self.before_update(params)
+        self.begin_step(params)
         if isinstance(params, FlatParameters):
             self.update(params.params, params.grads, self._flat_state(params))
         else:
             for key, param, grad in params:
-                state = self.state.get(key)
-                if state is None:
-                    state = self.state[key] = {name: np.zeros_like(param)
-                                               for name in self.state_names}
-                self.update(param, grad, state)
+                self.update_array(key, param, grad)
+        self.end_step()
+
+    def begin_step(self, params=()):
+        """The learning rate of this step, and what runs before the updates (the book's
+        pre_update_params)."""
+        self.current_learning_rate = self.schedule.rate(self.learning_rate, self.decay,
+                                                        self.iterations)
+        self.before_update(params)
+
+    def update_array(self, key, param, grad):
+        """Update one array, with the state kept under `key` (made on first use)."""
+        state = self.state.get(key)
+        if state is None:
+            state = self.state[key] = {name: np.zeros_like(param) for name in self.state_names}
+        self.update(param, grad, state)
+
+    def end_step(self):
+        """Count the step (the book's post_update_params)."""
         self.iterations += 1
         if FLUSH_EVERY and self.iterations % FLUSH_EVERY == 0:
             self._flush_subnormals()

@@ -47,8 +47,9 @@ def plot_curves(history, path, title="", best_epoch=None, monitor="val_loss"):
     marker = "o" if len(epochs) <= 30 else None
     for axes, key, label in ((loss_axes, "loss", "loss"), (accuracy_axes, "accuracy", "accuracy")):
         axes.plot(epochs, [row[key] for row in history], marker=marker, label=f"training {label}")
-        axes.plot(epochs, [row[f"val_{key}"] for row in history], marker=marker,
-                  label=f"validation {label}")
+        if any(row.get(f"val_{key}") is not None for row in history):
+            axes.plot(epochs, [row[f"val_{key}"] for row in history], marker=marker,
+                      label=f"validation {label}")
         axes.set_ylabel(label)
     lr_axes.plot(epochs, [row["lr"] for row in history], marker=marker, color="tab:green",
                  label="learning rate (last step of the epoch)")

@@ -186,6 +186,23 @@ def write_metrics(run_dir, rows):
     atomic.write_text(Path(run_dir) / "metrics.csv", buffer.getvalue())
 
 
+def read_metrics(run_dir):
+    """metrics.csv as a list of {column: float} (epoch an int, an empty cell None); [] when
+    the run has none yet."""
+    path = Path(run_dir) / "metrics.csv"
+    if not path.exists():
+        return []
+    text = files.read_bytes(path, limits.LOG_BYTES).decode("utf-8", "replace")
+    rows = []
+    for row in csv.DictReader(io.StringIO(text)):
+        try:
+            rows.append({key: (int(value) if key == "epoch" else float(value) if value else None)
+                         for key, value in row.items() if key is not None})
+        except (TypeError, ValueError):
+            raise NnfsError(f"{path}: not a metrics file of nnfs (line {len(rows) + 2})") from None
+    return rows
+
+
 def _csv_value(value):
     return f"{value:.8g}" if isinstance(value, float) else value
 

@@ -65,13 +65,13 @@ def run_trial(sweep, storage, study, trial, folder, say):
         if done is not None:   # stopped between its end and telling Optuna
             summary = done
         elif resuming:
-            summary, _ = runner.resume(run_dir, reporter, on_epoch_end=report)
+            summary = runner.resume(run_dir, reporter, on_epoch_end=report).summary
         else:
             config = sweep.config(params, f"{sweep.path} (trial {trial.number})")
             if run_dir.exists():   # a trial stopped before its first checkpoint: start afresh
                 shutil.rmtree(run_dir)
-            summary, _ = runner.train(config, run_dir, reporter, source=sweep.base_path,
-                                      on_epoch_end=report)
+            summary = runner.train(config, run_dir, reporter, source=sweep.base_path,
+                                   on_epoch_end=report).summary
     except (Interrupted, KeyboardInterrupt):
         studies.give_back(storage, study, trial.number, interrupted=run_dir.exists())
         say(f"trial {trial.number} interrupted; run the sweep again to resume it")

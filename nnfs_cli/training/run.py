@@ -4,6 +4,7 @@ and keeps the run directory complete at every checkpoint, on interrupt and at th
 import os
 import platform
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -25,11 +26,23 @@ class Interrupted(NnfsError):
     prefix = ""
 
 
-def train(config, run_dir, reporter, download=True, source=None, on_epoch_end=None):
+@dataclass
+class Outcome:
+    """What a finished (or pruned) training gives back: summary.json's contents, the lines of
+    the closing summary, and the run directory."""
+
+    summary: dict
+    lines: list
+    path: Path
+
+
+def train(config, run_dir, reporter, download=True, source=None, on_epoch_end=None,
+          callbacks=()):
     """Train a new run into the new directory `run_dir` (None: a default name after the
     config file `source`), made once the data has loaded and the model is built.
     `on_epoch_end(trainer, row)` is called after each epoch and may raise Pruned (the run
-    then ends with status pruned)."""
+    then ends with status pruned); `callbacks` (training/callbacks.py) see every batch and
+    epoch. Returns an Outcome."""
     rundir.check_new(run_dir)   # before the data loads: a taken name is the caller's mistake
     config, changed = components.with_absolute_paths(config)
     data, splits = _load_data(config, reporter, download, source)
@@ -41,12 +54,13 @@ def train(config, run_dir, reporter, download=True, source=None, on_epoch_end=No
     with rundir.claim(run_dir, stem) as run_dir:
         rundir.write_config(run_dir, config)
         return Run(config, run_dir, data, splits, model, rngs, reporter,
-                   on_epoch_end=on_epoch_end, notes=notes).train()
+                   on_epoch_end=on_epoch_end, notes=notes, callbacks=callbacks).train()
 
 
-def resume(run_dir, reporter, epochs=None, download=True, on_epoch_end=None):
+def resume(run_dir, reporter, epochs=None, download=True, on_epoch_end=None, callbacks=()):
     """Continue the run in `run_dir` from its checkpoint, to `epochs` if given. Holds the
-    run's lock throughout, and checks the checkpoint against the run before writing."""
+    run's lock throughout, and checks the checkpoint against the run before writing.
+    Returns an Outcome."""
     run_dir = rundir.existing(run_dir)
     with rundir.lock(run_dir):
         overrides = [f"training.epochs={epochs}"] if epochs else []
@@ -72,7 +86,8 @@ def resume(run_dir, reporter, epochs=None, download=True, on_epoch_end=None):
         state = checkpoint.fitted(state, run_dir / "checkpoint.pkl", config, model, steps)
         if state["trainer"]["stopped_early"] and epochs:
             state["trainer"]["stopped_early"] = False
-        run = Run(config, run_dir, data, splits, model, rngs, reporter, state, on_epoch_end)
+        run = Run(config, run_dir, data, splits, model, rngs, reporter, state, on_epoch_end,
+                  callbacks=callbacks)
         rundir.write_config(run_dir, config)
         reporter.lines[:0] = rundir.read_log(run_dir)
         return run.train()
@@ -101,7 +116,7 @@ class Run:
     """One run directory and the trainer that fills it."""
 
     def __init__(self, config, run_dir, data, splits, model, rngs, reporter, state=None,
-                 on_epoch_end=None, notes=()):
+                 on_epoch_end=None, notes=(), callbacks=()):
         """`model` was built with `rngs` = (model generator, shuffle generator); dropout keeps
         drawing from the first. `notes` are printed after the run directory's name."""
         self.config, self.run_dir, self.data = config, Path(run_dir), data
@@ -116,7 +131,7 @@ class Run:
         self.y_train, self.y_val = prepare(splits.y_train, data), prepare(splits.y_val, data)
         self.trainer = Trainer(self.model, components.optimizer(config), components.metric(config),
                                config["training"], shuffle_rng, model_rng, reporter,
-                               on_epoch_end=self._epoch_done)
+                               on_epoch_end=self._epoch_done, callbacks=callbacks)
         self.wall_seconds = 0.0
         self.best_params = None
         stopping = config["training"]["early_stopping"] or {}
@@ -144,7 +159,7 @@ class Run:
         self.last_save = self.started
 
     def train(self):
-        """Train to the end; returns (summary, final lines). Raises Interrupted or Diverged."""
+        """Train to the end; returns an Outcome. Raises Interrupted or Diverged."""
         trainer, splits = self.trainer, self.splits
         rundir.write_summary(self.run_dir, self._summary("running"))
         try:
@@ -162,7 +177,8 @@ class Run:
         except Pruned:
             self.reporter.line(f"pruned after epoch {len(trainer.history)}")
             summary = self.save("pruned")
-            return summary, [f"pruned after {summary['epochs']} epochs in {summary['seconds']:.1f}s"]
+            return Outcome(summary, [f"pruned after {summary['epochs']} epochs in "
+                                     f"{summary['seconds']:.1f}s"], self.run_dir)
         except Diverged as error:
             self.model.set_parameters(trainer.good_params)
             self.reporter.lines.append(f"diverged: {error}")   # for train.log; the CLI prints it
@@ -182,7 +198,7 @@ class Run:
             self.reporter.line(f"restored the parameters of epoch {trainer.best['epoch']}, the "
                                f"best {trainer.monitor} ({trainer.best['value']:.4f})")
         summary = self.save("finished", final=True)
-        return summary, self.final_lines(summary)
+        return Outcome(summary, self.final_lines(summary), self.run_dir)
 
     def _epoch_done(self, trainer, row):
         if trainer.improved:
@@ -233,9 +249,11 @@ class Run:
         if history:
             last = history[-1]
             summary.update({key: last[key] for key in ("loss", "accuracy", "val_loss", "val_accuracy")})
-            best = history[trainer.best["epoch"] - 1]
-            summary["best"] = {"epoch": best["epoch"], "monitor": trainer.monitor,
-                               "val_loss": best["val_loss"], "val_accuracy": best["val_accuracy"]}
+            if trainer.best["epoch"] is not None:   # None: trained without validation
+                best = history[trainer.best["epoch"] - 1]
+                summary["best"] = {"epoch": best["epoch"], "monitor": trainer.monitor,
+                                   "val_loss": best["val_loss"],
+                                   "val_accuracy": best["val_accuracy"]}
             summary["early_stopped"] = trainer.stopped_early
         if final and self.splits.x_test is not None:
             y_test = self.model.loss.prepare_targets(self.splits.y_test, self.data)
@@ -262,9 +280,10 @@ class Run:
     @staticmethod
     def final_lines(summary):
         """The closing summary printed on stdout."""
+        validation = (f"  val_loss {summary['val_loss']:.4f}  val_acc {summary['val_accuracy']:.4f}"
+                      if summary.get("val_loss") is not None else "")
         lines = [f"finished {count(summary['epochs'], 'epoch')} in {summary['seconds']:.1f}s: "
-                 f"loss {summary['loss']:.4f}  acc {summary['accuracy']:.4f}  "
-                 f"val_loss {summary['val_loss']:.4f}  val_acc {summary['val_accuracy']:.4f}"]
+                 f"loss {summary['loss']:.4f}  acc {summary['accuracy']:.4f}" + validation]
         if "test_loss" in summary:
             # data.limit can leave a few test samples: say over how many the figures are.
             lines.append(f"test_loss {summary['test_loss']:.4f}  "

@@ -11,6 +11,7 @@ from nnfs_cli.core.clipping import clip_gradients
 from nnfs_cli.core.model import evaluate
 from nnfs_cli.errors import NnfsError
 from nnfs_cli.reporter import NoBar, count, format_metrics
+from nnfs_cli.training.callbacks import CallbackList
 
 
 class Diverged(NnfsError):
@@ -33,11 +34,12 @@ class Trainer:
     """Trains `model` with `optimizer` on prepared (x, y) arrays.
 
     `should_stop()` is asked after every batch (a signal number, or None to go on);
-    `on_epoch_end(trainer, row)` runs after each epoch's validation; it may raise Pruned.
+    `on_epoch_end(trainer, row)` runs after each epoch's validation, after the `callbacks`
+    (training/callbacks.py); it may raise Pruned.
     """
 
     def __init__(self, model, optimizer, metric, options, shuffle_rng, model_rng, reporter,
-                 on_epoch_end=None, should_stop=None):
+                 on_epoch_end=None, should_stop=None, callbacks=()):
         self.model, self.loss = model, model.loss
         self.optimizer, self.metric = optimizer, metric
         self.options = options
@@ -45,6 +47,9 @@ class Trainer:
         self.reporter = reporter
         self.on_epoch_end = on_epoch_end or (lambda trainer, row: None)
         self.should_stop = should_stop or (lambda: None)
+        self.callbacks = CallbackList(callbacks)
+        self.callbacks.set_trainer(self)
+        self.stop_training = False    # a callback may set it: stop after this epoch
         self.history = []
         self.position = None          # where an unfinished epoch stands
         stopping = options.get("early_stopping") or {}
@@ -56,14 +61,20 @@ class Trainer:
 
     # --- the loop -------------------------------------------------------------------------
 
-    def fit(self, x, y, x_val, y_val):
-        """Train until options['epochs'] epochs are done (or early stopping); returns history."""
+    def fit(self, x, y, x_val=None, y_val=None):
+        """Train until options['epochs'] epochs are done (or early stopping); returns history.
+        Without x_val, epochs have no validation figures (and nothing to stop early on)."""
         n = len(x)
         batch_size = min(self.options["batch_size"] or n, n)
         steps = -(-n // batch_size)
         self.metric.fit(y)
         epochs = self.options["epochs"]
         self.optimizer.start(steps, epochs)
+        self.steps = steps
+        position = self.position or {}
+        self.callbacks.on_train_begin({"epochs": epochs, "steps": steps,
+                                       "epoch": len(self.history) + (1 if position else 0),
+                                       "step": position.get("step", 0)})
         # Full-batch training shows one bar over the epochs, mini-batches one bar per epoch.
         run_bar = self.reporter.bar(epochs, "training", unit="epoch") if steps == 1 else NoBar()
         with run_bar:
@@ -71,12 +82,15 @@ class Trainer:
             while len(self.history) < epochs and not self.stopped_early:
                 self._epoch(x, y, x_val, y_val, batch_size, steps, steps > 1)
                 run_bar.update()
+        self.callbacks.on_train_end(dict(self.history[-1]) if self.history else {})
         return self.history
 
     def _epoch(self, x, y, x_val, y_val, batch_size, steps, show_bar):
         """Train one epoch (or the rest of an interrupted one), then validate."""
         epoch = len(self.history) + 1
         position = self.position or self._start_epoch(epoch)
+        if position["step"] == 0:
+            self.callbacks.on_epoch_begin(epoch, {})
         order = (self._order(position["order_state"], len(x)) if self.options["shuffle"] else None)
         started = time.perf_counter() - position["seconds"]
         bar = (self.reporter.bar(steps, f"epoch {epoch}/{self.options['epochs']}") if show_bar
@@ -130,15 +144,23 @@ class Trainer:
         position["correct"] += good
         position["total"] += count
         position["samples"] += len(batch_x)
+        if self.callbacks:
+            mean = data_loss / len(batch_x)
+            self.callbacks.on_batch_end(step, {
+                "epoch": epoch, "step": self.optimizer.iterations, "loss": mean + reg_loss,
+                "data_loss": mean, "reg_loss": reg_loss, "accuracy": good / count,
+                "lr": self.optimizer.current_learning_rate})
 
     def _end_epoch(self, epoch, position, x_val, y_val, batch_size, started):
         if not all(np.isfinite(param).all() for _, param, _ in self.model.param_items()):
             raise Diverged(f"a parameter became NaN or infinite at epoch {epoch}; "
                            "try a lower learning rate")
-        val_loss, val_accuracy = evaluate(self.model, self.metric, x_val, y_val, batch_size)
-        if not math.isfinite(val_loss):
-            raise Diverged(f"the validation loss became {val_loss} at epoch {epoch}; "
-                           "try a lower learning rate")
+        val_loss = val_accuracy = None
+        if x_val is not None:
+            val_loss, val_accuracy = evaluate(self.model, self.metric, x_val, y_val, batch_size)
+            if not math.isfinite(val_loss):
+                raise Diverged(f"the validation loss became {val_loss} at epoch {epoch}; "
+                               "try a lower learning rate")
         samples = position["samples"]
         row = {
             "epoch": epoch,
@@ -163,10 +185,17 @@ class Trainer:
             since = count(self.best["since"], "epoch")
             self.reporter.line(f"early stopping: {self.monitor} has not improved for {since} "
                                f"(best {self.best['value']:.4f} at epoch {self.best['epoch']})")
+        self.callbacks.on_epoch_end(epoch, dict(row))
+        if self.stop_training and not self.stopped_early and epoch < self.options["epochs"]:
+            self.stopped_early = True
+            self.reporter.line(f"stopped by a callback after epoch {epoch}")
         self.on_epoch_end(self, row)
 
     def _track_best(self, row):
         value = row[self.monitor]
+        if value is None:   # no validation split: nothing to compare
+            self.improved = False
+            return
         stopping = self.options.get("early_stopping") or {}
         min_delta = stopping.get("min_delta", 0.0)
         sign = -1 if self.monitor == "val_loss" else 1
