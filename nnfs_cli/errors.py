@@ -1,4 +1,6 @@
-"""The two kinds of failure the CLI reports: bad input (exit 2) and runtime trouble (exit 1)."""
+"""The failures nnfs reports, one family for the CLI and for Python callers: NnfsError and its
+subclasses. The CLI prints the message as one line per problem and exits with `exit_code`:
+2 for the caller's mistakes (ConfigError, BadUsage), 1 for runtime trouble (the rest)."""
 
 import reprlib
 
@@ -38,9 +40,15 @@ class ConfigError(NnfsError):
 
 
 class BadUsage(NnfsError):
-    """The caller's mistake in an option or a path given on the command line (exit code 2)."""
+    """The caller's mistake in an option, an argument or a path (exit code 2); from Python,
+    a misuse of the API (`train` before `finalize`, say)."""
 
     exit_code = 2
+
+
+class DataError(NnfsError):
+    """A data file that cannot be used as it is: missing, unreadable, malformed, or not
+    what the config says (exit code 1). The message names the file (and line, column)."""
 
 
 class Terminated(BaseException):

@@ -2,6 +2,7 @@
 config entry: `relu`, `{dense: {units: 64}}`, `{dense: 64}` or `{name: adam, learning_rate: 0.01}`."""
 
 import difflib
+import functools
 import importlib
 import inspect
 
@@ -36,8 +37,13 @@ class Registry:
                 raise ValueError(f"{self.kind} {name!r} registered twice")
             self._entries[name] = cls
             cls.name = name
+            _remember_options(cls)
             return cls
         return decorate
+
+    def owns(self, obj):
+        """True if `obj` is an instance of a class registered here (not of a subclass)."""
+        return self._entries.get(getattr(type(obj), "name", None)) is type(obj)
 
     def __contains__(self, name):
         load_components()
@@ -84,6 +90,38 @@ ALIASES = {
     "accuracy": "categorical_accuracy", "acc": "categorical_accuracy",
     "xavier_uniform": "glorot_uniform", "kaiming_normal": "he_normal",
 }
+
+
+def _remember_options(cls):
+    """Make cls.__init__ keep the options it was called with (defaults filled in) as
+    `_options`, so that an object made in Python can be written back as its config entry
+    (entry_of). The outermost constructor records: a subclass's options, not its base's."""
+    if "__init__" not in cls.__dict__:
+        return
+    original = cls.__init__
+    signature = inspect.signature(original)
+
+    @functools.wraps(original)
+    def __init__(self, *args, **kwargs):
+        if "_options" not in self.__dict__:
+            try:
+                bound = signature.bind(self, *args, **kwargs)
+            except TypeError:
+                pass   # the original raises its own, clearer TypeError
+            else:
+                bound.apply_defaults()
+                self._options = dict(list(bound.arguments.items())[1:])
+        original(self, *args, **kwargs)
+
+    cls.__init__ = __init__
+
+
+def entry_of(obj):
+    """The config entry that makes the registered component `obj`: `relu` for one without
+    options, else {name: {option: value}} with every option it was made with."""
+    options = {key: list(value) if isinstance(value, tuple) else value
+               for key, value in getattr(obj, "_options", {}).items()}
+    return {type(obj).name: options} if options else type(obj).name
 
 
 def suggestion(word, choices):

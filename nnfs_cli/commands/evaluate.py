@@ -27,11 +27,11 @@ def evaluate(run_dir, split, batch_size, as_json, best):
       nnfs evaluate runs/fashion-20261127-101500
       nnfs evaluate runs/spiral-20261127-101500 --split train --json
     """
+    from nnfs_cli import api
     from nnfs_cli.inference import evaluation
-    from nnfs_cli.runs.saved import load_run
 
-    run = load_run(run_dir, best)
-    report = evaluation.evaluate_run(run, split, batch_size)
+    run = api.load_run(run_dir, best=best)
+    report = run.evaluate(split, batch_size)
     # The scores first: a run directory we may not write to still gets them (then exit 1).
     click.echo(evaluation.to_json(report) if as_json else evaluation.format_text(report), nl=False)
     written = evaluation.write_report(run, report, best)

@@ -1,10 +1,7 @@
 """`nnfs export`: a trained run as an ONNX model or as plain arrays, for use outside nnfs."""
 
-from pathlib import Path
-
 import click
 
-from nnfs_cli.errors import NnfsError
 from nnfs_cli.threads import with_default_threads
 
 
@@ -35,31 +32,9 @@ def export(run_dir, kind, output, best, no_preprocessing):
       nnfs export runs/fashion-20261127-101500
       nnfs export runs/spiral-20261127-101500 --format npz -o spiral.npz
     """
-    from nnfs_cli.inference.export import arrays, onnx_graph
-    from nnfs_cli.inference.export.interface import interface, summary_lines
-    from nnfs_cli.runs.saved import load_run
+    from nnfs_cli.api import load_run
 
-    if kind == "onnx":
-        onnx_graph.import_onnx()   # before any work: the one line that says how to install it
-    run = load_run(run_dir, best)
-    path = _output_path(output, run.path, kind, best)
-    spec = interface(run, preprocessing=not no_preprocessing, two_columns=kind == "onnx")
-    writer = onnx_graph.write if kind == "onnx" else arrays.write
-    try:
-        what = writer(run, spec, path)
-    except OSError as error:
-        raise NnfsError(f"{path}: cannot write: {error.strerror or error}") from None
-    for line in summary_lines(spec, path, what, inside=kind == "onnx"):
+    run = load_run(run_dir, best=best)
+    _, lines = run.export(output, kind, preprocessing=not no_preprocessing)
+    for line in lines:
         click.echo(line)
-
-
-def _output_path(output, run_dir, kind, best):
-    """-o PATH, or RUN_DIR/model[_best].KIND; a usage error (exit 2) if it cannot be a file."""
-    if output is None:
-        return run_dir / f"model{'_best' if best else ''}.{kind}"
-    path = Path(output)
-    if path.is_dir():
-        raise NnfsError(f"-o {path}: is a directory; give a file name", exit_code=2)
-    if not path.parent.is_dir():
-        raise NnfsError(f"-o {path}: no such directory {path.parent}", exit_code=2)
-    return path

@@ -39,11 +39,11 @@ def predict(inputs, run_dir, top_k, as_json, invert, best, recursive, output):
       nnfs predict patients.csv --run runs/patients-20261127-101500 --output preds.csv
       nnfs predict points.csv --run runs/spiral-20261127-101500 --top-k 2 --json
     """
-    from nnfs_cli.reporter import count
+    from nnfs_cli import api
     from nnfs_cli.inference import prediction
-    from nnfs_cli.runs.saved import load_run
+    from nnfs_cli.reporter import count
 
-    run = load_run(run_dir or prediction.newest_run(), best)
+    run = api.load_run(run_dir or prediction.newest_run(), best=best).saved
     for note in prediction.run_notes(run, chosen=run_dir is None):
         click.echo(note, err=True)
     if not recursive:

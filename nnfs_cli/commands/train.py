@@ -46,10 +46,7 @@ def train(config_path, resume, run_dir, overrides, seed, epochs, quiet, print_co
 
 
 def _train(config_path, resume, run_dir, overrides, seed, epochs, quiet, print_config, no_download):
-    from nnfs_cli import config as configs
-    from nnfs_cli.reporter import Reporter
-    from nnfs_cli.runs import rundir
-    from nnfs_cli.training import run as runner
+    from nnfs_cli import api
 
     if resume:
         if config_path:
@@ -61,22 +58,21 @@ def _train(config_path, resume, run_dir, overrides, seed, epochs, quiet, print_c
         if refused:
             raise click.UsageError(f"{' and '.join(refused)} cannot be used with --resume. "
                                    + RESUME_OPTIONS)
-        _, final = runner.resume(resume, Reporter(quiet=quiet), epochs, download=not no_download)
-        for line in final:
-            click.echo(line)
-        return
-    if not config_path:
-        raise click.UsageError("give a CONFIG file, or --resume RUN_DIR")
-    overrides = list(overrides)
-    if seed is not None:
-        overrides.append(f"seed={seed}")
-    if epochs is not None:
-        overrides.append(f"training.epochs={epochs}")
-    config = configs.load(config_path, overrides)
-    if print_config:
-        click.echo(rundir.dump_config(config), nl=False)
-        return
-    _, final = runner.train(config, run_dir, Reporter(quiet=quiet),
-                            download=not no_download, source=config_path)
-    for line in final:
+        run = api.resume(resume, epochs=epochs, quiet=quiet, download=not no_download)
+    else:
+        if not config_path:
+            raise click.UsageError("give a CONFIG file, or --resume RUN_DIR")
+        overrides = list(overrides)
+        if seed is not None:
+            overrides.append(f"seed={seed}")
+        if epochs is not None:
+            overrides.append(f"training.epochs={epochs}")
+        if print_config:
+            from nnfs_cli import config as configs
+            from nnfs_cli.runs import rundir
+            click.echo(rundir.dump_config(configs.load(config_path, overrides)), nl=False)
+            return
+        run = api.train(config_path, run_dir, overrides=overrides, quiet=quiet,
+                        download=not no_download)
+    for line in run.lines:
         click.echo(line)

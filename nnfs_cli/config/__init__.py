@@ -5,7 +5,7 @@ The names below are imported on first use: schema.py needs the components (NumPy
 
 import importlib
 
-_NAMES = {"load": "loading", "parse_yaml": "loading", "model_problems": "schema",
+_NAMES = {"load": "loading", "load_mapping": "loading", "parse_yaml": "loading", "model_problems": "schema",
           "resolve": "schema", "task_problems": "schema"}
 __all__ = list(_NAMES)
 

@@ -3,10 +3,11 @@ YAML (bounded and checked, safe_yaml.py), then `--set` overrides, then validatio
 (schema.py)."""
 
 import codecs
+import copy
 
 from nnfs_cli import files, limits
 from nnfs_cli.config import safe_yaml
-from nnfs_cli.config.overrides import apply_overrides
+from nnfs_cli.config.overrides import apply_overrides, apply_values
 from nnfs_cli.config.schema import TOP_LEVEL, resolve
 from nnfs_cli.errors import ConfigError
 
@@ -16,15 +17,30 @@ _MARKS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
           (codecs.BOM_UTF16_BE, "utf-16"))
 
 
-def load(path, overrides=()):
-    """Read, override and validate the config at `path`; returns the resolved dict."""
+def load(path, overrides=(), values=None):
+    """Read, override and validate the config at `path`; returns the resolved dict.
+    `overrides` are `--set KEY=VALUE` strings, `values` {key path: Python value}."""
     source = str(path)
     try:
         data = files.read_bytes(path, limits.CONFIG_BYTES)
     except files.UnreadableFile as error:
         raise ConfigError([f"cannot read config: {error.reason}"], source) from None
     raw = parse_yaml(decode(data, source), source)
+    return _finish(raw, overrides, values, source)
+
+
+def load_mapping(mapping, overrides=(), values=None, source="<config>"):
+    """A config given as a dict (as a YAML file would parse), overridden and validated like
+    a file; the caller's dict is left as it is."""
+    if not isinstance(mapping, dict):
+        raise ConfigError([f"expected a mapping with keys {', '.join(TOP_LEVEL)}, "
+                           f"got {type(mapping).__name__}"], source)
+    return _finish(copy.deepcopy(mapping), overrides, values, source)
+
+
+def _finish(raw, overrides, values, source):
     apply_overrides(raw, overrides, source)
+    apply_values(raw, values or {}, source)
     return resolve(raw, source)
 
 

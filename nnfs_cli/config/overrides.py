@@ -34,6 +34,19 @@ def apply_overrides(raw, overrides, source):
         raise ConfigError(problems, source)
 
 
+def apply_values(raw, values, source):
+    """Set Python values by key path (`{"optimizer.learning_rate": 0.01}`), as `--set` does
+    with YAML text; the values are checked with the rest of the config afterwards."""
+    problems = []
+    for key, value in values.items():
+        try:
+            set_path(raw, str(key).strip(), value)
+        except ValueError as error:
+            problems.append(f"{key}: {str(error).splitlines()[0]}")
+    if problems:
+        raise ConfigError(problems, source)
+
+
 def _split_key(key):
     steps = []
     for part in key.split("."):

@@ -14,7 +14,7 @@ from nnfs_cli.data.dataset import (Dataset, InputPreprocessing, OutputPostproces
 from nnfs_cli.data.rows import Rows, read_rows
 from nnfs_cli.data.table_encoding import TableEncoder
 from nnfs_cli.data.table_learning import learn
-from nnfs_cli.data.tables import read_table
+from nnfs_cli.data.tables import read_table, table_of_records
 from nnfs_cli.errors import NnfsError
 from nnfs_cli.registry import DATASETS
 
@@ -166,3 +166,11 @@ class CsvTable(Dataset):
                             f"{limits.get('rows'):,} {limits.hint('rows')}")
         raw, _, _ = encoder.encode_raw(table, "predict")
         return Rows(encoder.transform(raw), table.lines.tolist(), table.header, table.rows())
+
+    def encode_records(self, records):
+        """Model inputs from rows given in Python (tables.table_of_records), encoded and
+        scaled as the training rows were: feature columns by name, in any order."""
+        names = [feature["name"] for feature in self.encoder.state["features"]]
+        table = table_of_records(records, names)
+        raw, _, _ = self.encoder.encode_raw(table, "predict")
+        return self.encoder.transform(raw)

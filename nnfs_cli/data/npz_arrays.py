@@ -47,7 +47,7 @@ class NpzArrays(Dataset):
         self.learnt = None
 
     def load(self, seed, reporter=None):
-        arrays = _read_npz(Path(self.path), self.keys)
+        arrays = self.read_arrays()
         x, y = arrays["x"], arrays["y"]
         for key in ("", "_test"):
             if f"x{key}" in arrays and len(arrays[f"y{key}"]) != len(arrays[f"x{key}"]):
@@ -69,6 +69,10 @@ class NpzArrays(Dataset):
         self.notes = [f"{self.path}: {len(x)} samples of shape {shape}{test}; {self.task}, {what}"]
         return make_splits(x, y, x_test, y_test, seed, self.validation, self.validation_split,
                            self.limit, stratify=self.task == "classification")
+
+    def read_arrays(self):
+        """{x, y[, x_test, y_test]: array}, read from the file."""
+        return _read_npz(Path(self.path), self.keys)
 
     def _learn(self, x, y):
         """Sample shape, task and classes from the training arrays."""

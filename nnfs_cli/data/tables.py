@@ -97,6 +97,49 @@ def read_table(path, delimiter=",", limit=None, limit_name=None):
     return Table(path, header, cells, lines[kept], int(header_line))
 
 
+def table_of_records(records, columns, path="<rows>"):
+    """A Table from Python values: a list of {column: value} dicts, a table-like object with
+    `columns` and `to_numpy()` (a pandas DataFrame), or a 2-D list or array whose rows give
+    `columns` in order. A value becomes the text a CSV file would hold (None and NaN: empty).
+    NnfsError for anything else."""
+    if hasattr(records, "columns") and hasattr(records, "to_numpy"):
+        header, rows = [str(name) for name in records.columns], records.to_numpy().tolist()
+    elif isinstance(records, dict):
+        raise NnfsError(f"{path}: give a list of rows (dicts of column: value), not one dict")
+    else:
+        rows = list(records.tolist() if isinstance(records, np.ndarray) else records)
+        if rows and all(isinstance(row, dict) for row in rows):
+            header = list(dict.fromkeys(str(key) for row in rows for key in row))
+            rows = [[row.get(name, row.get(_key(row, name))) for name in header] for row in rows]
+        else:
+            header = list(columns)
+            for number, row in enumerate(rows):
+                if isinstance(row, (str, bytes, dict)) or not hasattr(row, "__len__"):
+                    raise NnfsError(f"{path}: row {number} is {type(row).__name__}; give rows "
+                                    f"of the columns {', '.join(header)}")
+                if len(row) != len(header):
+                    raise NnfsError(f"{path}: row {number} has {_count(len(row), 'value')}, "
+                                    f"but the model takes {_count(len(header), 'column')}: "
+                                    f"{', '.join(header)}")
+    if not rows:
+        raise NnfsError(f"{path}: no rows")
+    cells = np.empty((len(rows), len(header)), dtype=object)
+    for number, row in enumerate(rows):
+        cells[number] = [_cell(value) for value in row]
+    return Table(Path(path), header, cells, np.arange(len(rows), dtype=np.int64), 0)
+
+
+def _key(row, name):
+    """The key of `row` whose text is `name` (a dict keyed by numbers, say)."""
+    return next((key for key in row if str(key) == name), name)
+
+
+def _cell(value):
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return str(value)
+
+
 def _read_text(path, limit, limit_name):
     raw = files.read_bytes(path, limit, limit_name)   # regular files only (files.py)
     try:

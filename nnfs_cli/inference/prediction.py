@@ -126,20 +126,60 @@ def predict(run, args, top_k=3, invert="auto", recursive=False, output=None):
         blocks.append(x.x.reshape(-1, run.n_inputs))
     if not blocks:
         return [], errors
-    outputs = run.outputs(np.concatenate(blocks), BATCH)
-    if run.task == "regression":
-        values = run.data.restore_targets(outputs)
-        results = [{**name, "value": float(row[0])} if "row" in name and len(row) == 1
-                   else {**name, "values": [float(v) for v in row]}
-                   for name, row in zip(names, values)]
-    else:
-        scores = run.class_scores(outputs)
-        k = min(top_k, scores.shape[1])
-        results = [_classified(name, row, run.class_names, k) for name, row in zip(names, scores)]
+    results = describe(run, run.outputs(np.concatenate(blocks), BATCH), names, top_k)
     if output is not None:
         from nnfs_cli.inference.predictions_csv import write_predictions
         write_predictions(output, results, tables)
     return results, errors
+
+
+def describe(run, outputs, names, top_k=3):
+    """One result dict per output row: `names[i]` (path, row) with the label, confidence and
+    top k classes, or the value(s) on the target's own scale for a regression."""
+    if run.task == "regression":
+        values = run.data.restore_targets(outputs)
+        return [{**name, "value": float(row[0])} if "row" in name and len(row) == 1
+                else {**name, "values": [float(v) for v in row]}
+                for name, row in zip(names, values)]
+    scores = run.class_scores(outputs)
+    k = min(top_k, scores.shape[1])
+    return [_classified(name, row, run.class_names, k) for name, row in zip(names, scores)]
+
+
+def model_inputs(run, samples):
+    """Model inputs (n, inputs) float32 from samples given in Python, as the run's data files
+    hold them and its ONNX export takes them: raw pixels 0-255 of the data set's picture
+    size for picture runs ((n, 28, 28) for Fashion-MNIST, a single picture too), feature
+    rows for generated and npz data, and for csv runs rows of the table's columns (a list
+    of {column: value} dicts, a DataFrame, or rows in the training file's column order).
+    Scaled as training scaled them; NnfsError for the wrong shape or non-finite values."""
+    data = run.data
+    if hasattr(data, "encode_records"):
+        return data.encode_records(samples)
+    try:
+        x = np.asarray(samples)
+    except (ValueError, TypeError) as error:
+        raise NnfsError(f"expected an array of samples: {str(error)[:200]}") from None
+    if x.dtype.kind not in "biuf":
+        raise NnfsError(f"expected numbers, got an array of {x.dtype}")
+    steps = data.input_preprocessing()
+    shape = tuple(steps.raw_shape) if steps else tuple(run.input_shape)
+    per_sample = math.prod(shape)
+    if x.ndim >= 2 and math.prod(x.shape[1:]) == per_sample:
+        n = len(x)
+    elif x.size == per_sample and x.ndim <= len(shape):
+        n = 1   # one sample
+    else:
+        raise NnfsError(f"samples of shape {x.shape[1:] if x.ndim > 1 else x.shape} do not fit: "
+                        f"the model takes samples of shape {shape} ({per_sample} values each)")
+    x = x.reshape(n, per_sample).astype(np.float32)
+    bad = ~np.isfinite(x).all(axis=1)
+    if bad.any():
+        rows = ", ".join(map(str, np.flatnonzero(bad)[:5]))
+        raise NnfsError(f"sample(s) {rows} hold NaN or infinite values")
+    if steps is not None:
+        x = steps.apply(x, (per_sample,))
+    return x.reshape(n, -1)
 
 
 def _classified(name, scores, class_names, k):

@@ -102,11 +102,14 @@ class _Refused(Exception):
 
 
 class _Unpickler(pickle.Unpickler):
-    def __init__(self, data):
+    def __init__(self, data, classes=None):
         super().__init__(io.BytesIO(data))
         self.limit = len(data)
+        self.classes = classes or {}
 
     def find_class(self, module, name):
+        if name in self.classes:
+            return self.classes[name]
         try:
             found = _ALLOWED[(module, name)]
         except KeyError:
@@ -141,9 +144,11 @@ def _check_opcodes(data):
             puts += 1
 
 
-def _check_arrays(obj, limit):
+def _check_arrays(obj, limit, classes=()):
     """Refuse arrays of Python objects, and arrays with more elements than the file has
-    bytes (a zero-size dtype makes them from nothing); shared parts are visited once."""
+    bytes (a zero-size dtype makes them from nothing); shared parts are visited once, and
+    the attributes of stand-in objects (`classes`) too."""
+    classes = tuple(classes)
     seen, stack = set(), [obj]
     while stack:
         item = stack.pop()
@@ -161,18 +166,22 @@ def _check_arrays(obj, limit):
             stack.extend(item.values())
         elif isinstance(item, (list, tuple, set, frozenset)):
             stack.extend(item)
+        elif classes and isinstance(item, classes):
+            stack.extend(vars(item).values())
 
 
-def _unpickle(data, path):
-    """Unpickle `data`, read from `path`; any failure becomes a one-line NnfsError."""
+def _unpickle(data, path, classes=None, what="params and checkpoints"):
+    """Unpickle `data`, read from `path`; any failure becomes a one-line NnfsError.
+    `classes` ({name: class}) stand in for the classes of those names, whatever module the
+    file names; `what` says what may be in such a file, for the refusal."""
     try:
         _check_opcodes(data)
-        obj = _Unpickler(data).load()
-        _check_arrays(obj, len(data))
+        obj = _Unpickler(data, classes).load()
+        _check_arrays(obj, len(data), (classes or {}).values())
         return obj
     except _Refused as e:
         raise NnfsError(
-            f"{path}: refused to unpickle '{_printable(str(e))}': params and checkpoints "
+            f"{path}: refused to unpickle '{_printable(str(e))}': {what} "
             "may hold only NumPy arrays and plain values"
         ) from None
     except _TooLarge as e:
@@ -184,9 +193,10 @@ def _unpickle(data, path):
         raise NnfsError(f"{path}: not a readable pickle (truncated or corrupt): {detail}") from None
 
 
-def load(path):
-    """Unpickle `path`, admitting only NumPy arrays, dtypes, scalars and plain values."""
-    return _unpickle(files.read_bytes(path), path)
+def load(path, classes=None, what="params and checkpoints"):
+    """Unpickle `path`, admitting only NumPy arrays, dtypes, scalars and plain values (and
+    the stand-ins `classes`, see _unpickle)."""
+    return _unpickle(files.read_bytes(path), path, classes, what)
 
 
 def dump(obj, path):
