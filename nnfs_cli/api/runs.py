@@ -153,7 +153,7 @@ def train(config, run_dir=None, *, overrides=(), callbacks=(), quiet=False, down
     values.update({f"training.{key}": value for key, value
                    in training_callbacks.training_options(callbacks).items()})
     if isinstance(config, dict):
-        source, resolved = None, configs.load_mapping(config, list(overrides), values)
+        source, resolved = None, configs.load_mapping(config, list(overrides), values, None)
     else:
         source, resolved = str(config), configs.load(config, list(overrides), values)
     outcome = runner.train(resolved, run_dir, Reporter(quiet=quiet), download=download,

@@ -47,6 +47,8 @@ class _Arrays(NpzArrays):
     """The npz data set over arrays in memory: the same learning of classes and shapes, and
     the same seeded splits, as the file `save_run` writes will give."""
 
+    name = "y"   # for messages: "3 units for 3 classes of y with categorical_crossentropy"
+
     def __init__(self, arrays, **options):
         super().__init__(path="<arrays>", **options)
         self.arrays = arrays
@@ -81,6 +83,7 @@ class Sequential:
         self._fitted = None
 
     def add(self, layer):
+        """Put `layer` (an object or a config entry) on top of the stack."""
         self.layers.append(layer)
         self._fitted = None
 
@@ -206,6 +209,7 @@ class Sequential:
         return self._require_fit("get_parameters").model.copy_parameters()
 
     def set_parameters(self, parameters):
+        """Copy arrays in get_parameters' layout into the model (shapes checked)."""
         from nnfs_cli.runs.saved import check_parameters
         model = self._require_fit("set_parameters").model
         model.set_parameters(check_parameters(parameters, model, "parameters"))

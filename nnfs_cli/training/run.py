@@ -128,7 +128,8 @@ class Run:
             splits = data.shaped(splits, model.input_shape)
         self.splits = splits
         prepare = self.model.loss.prepare_targets
-        self.y_train, self.y_val = prepare(splits.y_train, data), prepare(splits.y_val, data)
+        self.y_train = prepare(splits.y_train, data)
+        self.y_val = None if splits.y_val is None else prepare(splits.y_val, data)
         self.trainer = Trainer(self.model, components.optimizer(config), components.metric(config),
                                config["training"], shuffle_rng, model_rng, reporter,
                                on_epoch_end=self._epoch_done, callbacks=callbacks)
@@ -149,8 +150,9 @@ class Run:
             reporter.line(f"run directory: {self.run_dir}")
             for line in [*notes, *data.notes]:
                 reporter.line(line)
+            validation = len(splits.x_val) if splits.x_val is not None else "no"
             reporter.line(f"data: {data.name}, {len(splits.x_train)} training and "
-                          f"{len(splits.x_val)} validation samples of shape {model.input_shape}")
+                          f"{validation} validation samples of shape {model.input_shape}")
             for line in model_summary(model.input_shape, model.summary()):
                 reporter.line(line)
         for line in self.warnings:

@@ -73,7 +73,7 @@ class Trainer:
         self.steps = steps
         position = self.position or {}
         self.callbacks.on_train_begin({"epochs": epochs, "steps": steps,
-                                       "epoch": len(self.history) + (1 if position else 0),
+                                       "epoch": len(self.history) + 1,
                                        "step": position.get("step", 0)})
         # Full-batch training shows one bar over the epochs, mini-batches one bar per epoch.
         run_bar = self.reporter.bar(epochs, "training", unit="epoch") if steps == 1 else NoBar()
