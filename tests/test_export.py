@@ -189,9 +189,8 @@ def test_fashion_png_files_classify_as_nnfs_does(fashion_dropout, tmp_path):
 
 @needs_fashion
 @needs_fashion
-def test_the_readme_example_runs_on_a_raw_image(fashion_dropout, repo_root, tmp_path):
-    readme = (repo_root / "README.md").read_text()
-    section = readme[readme.index("### Export: `nnfs export RUN_DIR`"):]
+def test_the_documented_example_runs_on_a_raw_image(fashion_dropout, repo_root, tmp_path):
+    section = (repo_root / "docs" / "export.md").read_text()
     start = section.index("```python\n") + len("```python\n")
     code = section[start:section.index("\n```\n", start)]
     assert len(code.splitlines()) == 5

@@ -31,6 +31,11 @@ RUN_FILES = ("summary.json", "config.yaml")
 _STAMP = re.compile(r"-(\d{8}-\d{6})(?:-\d+)?$")   # rundir.claim's default names
 
 
+def config_stem(name):
+    """The config's name in a default run name: `spiral` for spiral-20261127-101500(-2)."""
+    return _STAMP.sub("", name)
+
+
 def list_runs(root="runs", missing_ok=False):
     """One dict per run directory in `root`, newest start last; [] for a missing `root`
     when `missing_ok` (no run has been trained here yet)."""

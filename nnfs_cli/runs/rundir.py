@@ -63,15 +63,41 @@ def check_new(path):
     return path
 
 
+LATEST = "latest"
+
+
 def existing(path):
     """`path` as a Path if it is a run directory (it has config.yaml); else BadUsage, with
-    the one message that `train --resume`, `evaluate` and `predict --run` give."""
+    the one message that `train --resume`, `evaluate` and `predict --run` give. `latest`
+    (when no such folder is here) names the newest run under runs/, `latest-NAME` the newest
+    of the config NAME (runs/NAME-<date>-<time>)."""
     path = Path(path)
+    if not path.exists() and _is_latest(str(path)):
+        path = latest(str(path))
     if not path.is_dir():
         raise BadUsage(f"{path}: no such run directory")
     if not (path / "config.yaml").is_file():
         raise BadUsage(f"{path}: not a run directory (it has no config.yaml)")
     return path
+
+
+def _is_latest(text):
+    return text == LATEST or text.startswith(LATEST + "-")
+
+
+def latest(name, root="runs"):
+    """The run directory `latest` or `latest-NAME` stands for (see existing)."""
+    from nnfs_cli.runs.listing import config_stem, list_runs
+    stem = name[len(LATEST) + 1:] or None
+    runs = [run for run in list_runs(root, missing_ok=True)
+            if stem is None or config_stem(run["name"]) == stem]
+    if not runs:
+        if stem is None:
+            raise BadUsage(f"{name}: no runs under {root}/ yet; train one first")
+        stems = sorted({config_stem(run["name"]) for run in list_runs(root, missing_ok=True)})
+        known = f" (there are runs of {', '.join(stems)})" if stems else ""
+        raise BadUsage(f"{name}: no run of {stem} under {root}/{known}")
+    return Path(runs[-1]["path"])
 
 
 def _make(path):
