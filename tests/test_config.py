@@ -187,7 +187,7 @@ def test_case_only_mistakes_get_the_name(write_config):
         "data: unknown data set 'Fashion_MNIST'; choose from csv, fashion_mnist, image_folder, "
         "npz, sine, spiral, vertical (did you mean 'fashion_mnist'?)",
         "model[0].init: unknown initializer 'He_Normal'; choose from glorot_uniform, he_normal, "
-        "normal_0.01, normal_0.1 (did you mean 'he_normal'?)",
+        "he_uniform, lecun_normal, normal_0.01, normal_0.1 (did you mean 'he_normal'?)",
         "optimizer: unknown optimizer 'SGD'; choose from adagrad, adam, adamw, rmsprop, sgd "
         "(did you mean 'sgd'?)",
     ]
