@@ -84,6 +84,7 @@ ALIASES = {
     "accuracy": "categorical_accuracy", "acc": "categorical_accuracy",
     "xavier_uniform": "glorot_uniform", "kaiming_normal": "he_normal",
     "kaiming_uniform": "he_uniform",
+    "negative_slope": "alpha", "swish": "silu", "leakyrelu": "leaky_relu",
 }
 
 

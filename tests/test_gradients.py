@@ -263,22 +263,51 @@ def test_dropout_mask_drops_and_rescales():
 
 # ---------------------------------------------------------------- activations
 
+def normal(scale=1.0):
+    return lambda rng: rng.standard_normal((BATCH, N_INPUTS)) * scale
+
+
+def tails(low=6, high=12):
+    return lambda rng: away_from_zero(rng, (BATCH, N_INPUTS), low, high)
+
+
+def with_options(make_x, **options):
+    """A case for the activation built with `options` (others use the defaults)."""
+    def make(rng):
+        return options, make_x(rng)
+    return make
+
+
+# Inputs of activations with a kink at 0 (relu, leaky_relu, elu with alpha != 1) stay away
+# from it.
 ACTIVATION_CASES = {
     "relu": [("batch", lambda rng: away_from_zero(rng, (BATCH, N_INPUTS)))],
-    "softmax": [("batch", lambda rng: rng.standard_normal((BATCH, N_INPUTS)) * 2)],
-    "sigmoid": [("batch", lambda rng: rng.standard_normal((BATCH, N_INPUTS)) * 2),
-                ("tails", lambda rng: away_from_zero(rng, (BATCH, N_INPUTS), 6, 12))],
-    "linear": [("batch", lambda rng: rng.standard_normal((BATCH, N_INPUTS)))],
+    "softmax": [("batch", normal(2))],
+    "sigmoid": [("batch", normal(2)), ("tails", tails())],
+    "linear": [("batch", normal())],
+    "tanh": [("batch", normal(1.5)), ("tails", tails(3, 6))],
+    "leaky_relu": [("batch", lambda rng: away_from_zero(rng, (BATCH, N_INPUTS))),
+                   ("alpha=0.3", with_options(tails(0.1, 3), alpha=0.3)),
+                   ("alpha=0", with_options(tails(0.1, 3), alpha=0.0))],
+    "elu": [("batch", normal(2)), ("tails", tails(4, 12)),
+            ("alpha=0.5", with_options(tails(0.1, 3), alpha=0.5))],
+    "gelu": [("batch", normal(2)), ("tails", tails(3, 8)),
+             ("tanh-batch", with_options(normal(2), approximate="tanh")),
+             ("tanh-tails", with_options(tails(3, 8), approximate="tanh"))],
+    "silu": [("batch", normal(2)), ("tails", tails(6, 20))],
+    "softplus": [("batch", normal(2)), ("tails", tails(6, 20))],
 }
 
 
 @pytest.mark.parametrize("name, make", cases(ACTIVATIONS, ACTIVATION_CASES))
 def test_activation_gradients(name, make):
     require(make, "activation", name, "ACTIVATION_CASES")
-    activation = ACTIVATIONS.get(name)()
+    made = make(np.random.default_rng(5))
+    options, x = made if isinstance(made, tuple) else ({}, made)
+    activation = ACTIVATIONS.get(name)(**options)
     assert activation.build((N_INPUTS,), np.random.default_rng(0)) == (N_INPUTS,)
     assert activation.params == {} and activation.grads == {}
-    check_layer_gradients(activation, make(np.random.default_rng(5)))
+    check_layer_gradients(activation, x)
 
 
 def test_relu_gradient_is_a_step():
