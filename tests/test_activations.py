@@ -261,8 +261,8 @@ def test_bad_options_and_other_libraries_names(write_config):
              "  - elu: {alpha: -1}\n  - gelu: {approximate: tanhh}\n  - LeakyReLU\n"
              "  - tanh: {alpha: 1}")
     names = ("avg_pool2d, batch_norm, conv2d, dense, dropout, elu, flatten, gelu, "
-             "leaky_relu, linear, max_pool2d, random_flip, random_translation, relu, sigmoid, "
-             "silu, softmax, softplus, tanh")
+             "global_avg_pool2d, global_max_pool2d, leaky_relu, linear, max_pool2d, "
+             "random_flip, random_translation, relu, sigmoid, silu, softmax, softplus, tanh")
     assert problems(write_config, model) == [
         "model[1].negative_slope: unknown key 'negative_slope' for leaky_relu; choose from "
         "alpha (did you mean 'alpha'?)",
