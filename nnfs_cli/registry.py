@@ -89,6 +89,8 @@ ALIASES = {
     "sparse_categorical_crossentropy": "categorical_crossentropy",
     "accuracy": "categorical_accuracy", "acc": "categorical_accuracy",
     "xavier_uniform": "glorot_uniform", "kaiming_normal": "he_normal",
+    "kaiming_uniform": "he_uniform",
+    "negative_slope": "alpha", "swish": "silu", "leakyrelu": "leaky_relu",
 }
 
 

@@ -87,8 +87,9 @@ def test_unknown_names_list_choices_and_closest(write_config):
     text = SPIRAL.replace("name: adam,", "name: adan,").replace("- relu", "- rellu")
     assert problems(write_config, text) == [
         "model[1]: unknown layer or activation 'rellu'; choose from avg_pool2d, batch_norm, "
-        "conv2d, dense, dropout, flatten, linear, max_pool2d, random_flip, random_translation, "
-        "relu, sigmoid, softmax "
+        "conv2d, dense, dropout, elu, flatten, gelu, global_avg_pool2d, global_max_pool2d, "
+        "leaky_relu, linear, max_pool2d, random_flip, random_translation, relu, sigmoid, silu, "
+        "softmax, softplus, tanh "
         "(did you mean 'relu'?)",
         "optimizer: unknown optimizer 'adan'; choose from adagrad, adam, adamw, rmsprop, sgd "
         "(did you mean 'adam'?)",
@@ -167,8 +168,9 @@ def test_case_only_mistakes_get_the_name(write_config):
         "data: unknown data set 'Spiral'; choose from csv, fashion_mnist, image_folder, npz, "
         "sine, spiral, vertical (did you mean 'spiral'?)",
         "model[1]: unknown layer or activation 'ReLU'; choose from avg_pool2d, batch_norm, "
-        "conv2d, dense, dropout, flatten, linear, max_pool2d, random_flip, random_translation, "
-        "relu, sigmoid, softmax "
+        "conv2d, dense, dropout, elu, flatten, gelu, global_avg_pool2d, global_max_pool2d, "
+        "leaky_relu, linear, max_pool2d, random_flip, random_translation, relu, sigmoid, silu, "
+        "softmax, softplus, tanh "
         "(did you mean 'relu'?)",
         "loss: unknown loss 'Categorical_crossentropy'; choose from binary_crossentropy, "
         "categorical_crossentropy, mean_absolute_error, mean_squared_error "
@@ -187,7 +189,7 @@ def test_case_only_mistakes_get_the_name(write_config):
         "data: unknown data set 'Fashion_MNIST'; choose from csv, fashion_mnist, image_folder, "
         "npz, sine, spiral, vertical (did you mean 'fashion_mnist'?)",
         "model[0].init: unknown initializer 'He_Normal'; choose from glorot_uniform, he_normal, "
-        "normal_0.01, normal_0.1 (did you mean 'he_normal'?)",
+        "he_uniform, lecun_normal, normal_0.01, normal_0.1 (did you mean 'he_normal'?)",
         "optimizer: unknown optimizer 'SGD'; choose from adagrad, adam, adamw, rmsprop, sgd "
         "(did you mean 'sgd'?)",
     ]
@@ -258,8 +260,9 @@ def test_a_bare_value_needs_one_required_option(write_config):
     # An unknown name is reported as such, with the closest one.
     assert problems(write_config, SPIRAL.replace("- dense: {units: 16}", "- Dense: 16")) == [
         "model[0]: unknown layer or activation 'Dense'; choose from avg_pool2d, batch_norm, "
-        "conv2d, dense, dropout, flatten, linear, max_pool2d, random_flip, random_translation, "
-        "relu, sigmoid, softmax "
+        "conv2d, dense, dropout, elu, flatten, gelu, global_avg_pool2d, global_max_pool2d, "
+        "leaky_relu, linear, max_pool2d, random_flip, random_translation, relu, sigmoid, silu, "
+        "softmax, softplus, tanh "
         "(did you mean 'dense'?)"]
 
 

@@ -2,6 +2,7 @@
 onnxruntime, npz arrays that a plain NumPy forward pass reads back, and the errors."""
 
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -292,9 +293,30 @@ def numpy_forward(path, raw):
         elif layer["name"] == "softmax":
             x = np.exp(x - x.max(axis=-1, keepdims=True))
             x /= x.sum(axis=-1, keepdims=True)
+        elif layer["name"] in ELEMENTWISE:
+            x = ELEMENTWISE[layer["name"]](x, layer["options"]).astype(np.float32)
         else:
             assert layer["name"] in ("linear", "dropout")
     return description, x
+
+
+def _erf(x):
+    return np.vectorize(math.erf, otypes=[np.float64])(x)
+
+
+# The other layers' formulas as their description's `computes` gives them, in float64.
+ELEMENTWISE = {
+    "tanh": lambda x, options: np.tanh(x),
+    "leaky_relu": lambda x, options: np.where(x > 0, x, options["alpha"] * x),
+    "elu": lambda x, options: np.where(x > 0, x, options["alpha"] * np.expm1(np.minimum(x, 0))),
+    "gelu": lambda x, options: (
+        0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x.astype(np.float64) ** 3)))
+        if options["approximate"] == "tanh" else 0.5 * x * (1 + _erf(x / np.sqrt(2)))),
+    "silu": lambda x, options: x / (1 + np.exp(-x.astype(np.float64))),
+    "softplus": lambda x, options: np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x))),
+    "global_avg_pool2d": lambda x, options: x.mean(axis=(2, 3)),
+    "global_max_pool2d": lambda x, options: x.max(axis=(2, 3)),
+}
 
 
 @pytest.mark.parametrize("name", ["binary", "sine", pytest.param("fashion_dropout",
@@ -417,8 +439,10 @@ def test_an_unknown_layer_is_refused_by_name(registered, write_config, tmp_path)
     assert result.exit_code == 1
     assert result.stderr == ("Error: model[0] export_test_scale: the ONNX exporter does not know "
                              "this layer (it converts avg_pool2d, batch_norm, conv2d, dense, "
-                             "dropout, flatten, linear, max_pool2d, random_flip, "
-                             "random_translation, relu, sigmoid, softmax); nothing was written\n")
+                             "dropout, elu, flatten, gelu, global_avg_pool2d, "
+                             "global_max_pool2d, leaky_relu, linear, max_pool2d, random_flip, "
+                             "random_translation, relu, sigmoid, silu, softmax, softplus, "
+                             "tanh); nothing was written\n")
     assert not (run_dir / "model.onnx").exists() and not list(run_dir.glob(".*.tmp"))
     # Plain arrays need no converter: every array is stored under its layer and name.
     export(run_dir, "--format", "npz")

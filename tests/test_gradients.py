@@ -9,9 +9,10 @@ import pytest
 from gradcheck import assert_gradient, check_layer_gradients, numeric_gradient, to_float64
 
 import nnfs_cli  # noqa: F401 (fills every registry)
-from nnfs_cli.core.activations import Linear, ReLU, Sigmoid, Softmax
+from nnfs_cli.core.activations import ELU, GELU, LeakyReLU, Linear, ReLU, Sigmoid, SiLU, Softmax
 from nnfs_cli.core.layers import (AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten,
-                                  MaxPool2D, RandomFlip, RandomTranslation)
+                                  GlobalAvgPool2D, GlobalMaxPool2D, MaxPool2D, RandomFlip,
+                                  RandomTranslation)
 from nnfs_cli.core.losses import (BinaryCrossentropy, CategoricalCrossentropy, MeanAbsoluteError,
                              MeanSquaredError)
 from nnfs_cli.core.model import Model
@@ -200,6 +201,19 @@ LAYER_CASES = {
         ("2x3-stride-1x2", image_case(lambda: AvgPool2D([2, 3], stride=[1, 2]), (2, 5, 7))),
         ("2-stride-3-gaps", image_case(lambda: AvgPool2D(2, stride=3), (1, 8, 7))),
     ],
+    "global_avg_pool2d": [
+        ("odd-input", image_case(GlobalAvgPool2D, (3, 5, 7))),
+        ("channels-last", image_case(GlobalAvgPool2D, (4, 3, 2), channels_last=True)),
+        ("1x1", image_case(GlobalAvgPool2D, (3, 1, 1), batch=3)),
+        ("1x6-one-channel", image_case(GlobalAvgPool2D, (1, 1, 6))),
+    ],
+    "global_max_pool2d": [
+        ("odd-input", image_case(GlobalMaxPool2D, (3, 5, 7), values="spread")),
+        ("channels-last", image_case(GlobalMaxPool2D, (4, 3, 2), channels_last=True,
+                                     values="spread")),
+        ("1x1", image_case(GlobalMaxPool2D, (3, 1, 1), batch=3, values="spread")),
+        ("5x1-one-channel", image_case(GlobalMaxPool2D, (1, 5, 1), values="spread")),
+    ],
     "flatten": [
         ("image", image_case(Flatten, (3, 4, 5))),
         ("image-channels-last", image_case(Flatten, (3, 4, 5), channels_last=True)),
@@ -263,22 +277,51 @@ def test_dropout_mask_drops_and_rescales():
 
 # ---------------------------------------------------------------- activations
 
+def normal(scale=1.0):
+    return lambda rng: rng.standard_normal((BATCH, N_INPUTS)) * scale
+
+
+def tails(low=6, high=12):
+    return lambda rng: away_from_zero(rng, (BATCH, N_INPUTS), low, high)
+
+
+def with_options(make_x, **options):
+    """A case for the activation built with `options` (others use the defaults)."""
+    def make(rng):
+        return options, make_x(rng)
+    return make
+
+
+# Inputs of activations with a kink at 0 (relu, leaky_relu, elu with alpha != 1) stay away
+# from it.
 ACTIVATION_CASES = {
     "relu": [("batch", lambda rng: away_from_zero(rng, (BATCH, N_INPUTS)))],
-    "softmax": [("batch", lambda rng: rng.standard_normal((BATCH, N_INPUTS)) * 2)],
-    "sigmoid": [("batch", lambda rng: rng.standard_normal((BATCH, N_INPUTS)) * 2),
-                ("tails", lambda rng: away_from_zero(rng, (BATCH, N_INPUTS), 6, 12))],
-    "linear": [("batch", lambda rng: rng.standard_normal((BATCH, N_INPUTS)))],
+    "softmax": [("batch", normal(2))],
+    "sigmoid": [("batch", normal(2)), ("tails", tails())],
+    "linear": [("batch", normal())],
+    "tanh": [("batch", normal(1.5)), ("tails", tails(3, 6))],
+    "leaky_relu": [("batch", lambda rng: away_from_zero(rng, (BATCH, N_INPUTS))),
+                   ("alpha=0.3", with_options(tails(0.1, 3), alpha=0.3)),
+                   ("alpha=0", with_options(tails(0.1, 3), alpha=0.0))],
+    "elu": [("batch", normal(2)), ("tails", tails(4, 12)),
+            ("alpha=0.5", with_options(tails(0.1, 3), alpha=0.5))],
+    "gelu": [("batch", normal(2)), ("tails", tails(3, 8)),
+             ("tanh-batch", with_options(normal(2), approximate="tanh")),
+             ("tanh-tails", with_options(tails(3, 8), approximate="tanh"))],
+    "silu": [("batch", normal(2)), ("tails", tails(6, 20))],
+    "softplus": [("batch", normal(2)), ("tails", tails(6, 20))],
 }
 
 
 @pytest.mark.parametrize("name, make", cases(ACTIVATIONS, ACTIVATION_CASES))
 def test_activation_gradients(name, make):
     require(make, "activation", name, "ACTIVATION_CASES")
-    activation = ACTIVATIONS.get(name)()
+    made = make(np.random.default_rng(5))
+    options, x = made if isinstance(made, tuple) else ({}, made)
+    activation = ACTIVATIONS.get(name)(**options)
     assert activation.build((N_INPUTS,), np.random.default_rng(0)) == (N_INPUTS,)
     assert activation.params == {} and activation.grads == {}
-    check_layer_gradients(activation, make(np.random.default_rng(5)))
+    check_layer_gradients(activation, x)
 
 
 def test_relu_gradient_is_a_step():
@@ -540,10 +583,11 @@ def make_model(stack, loss, n_inputs=3, seed=0, input_shape=None):
 
 
 def relu_margin(model, x, training=False):
-    """The smallest |input| of any ReLU in the stack, for inputs x."""
+    """The smallest |input| of any ReLU (or other activation with a kink at 0) in the stack,
+    for inputs x."""
     margin = np.inf
     for layer in model.layers:
-        if isinstance(layer, ReLU):
+        if isinstance(layer, (ReLU, LeakyReLU)) or (isinstance(layer, ELU) and layer.alpha != 1):
             margin = min(margin, np.abs(x).min())
         x = layer.forward(x, training=training)
     return margin
@@ -651,3 +695,21 @@ def test_convolutional_model_backward_matches_numeric_gradient():
     assert model.shapes[2] == (3, 3, 3) and model.shapes[6] == (4, 2, 2)
     x = rng.standard_normal((6, 2, 9, 8))
     check_model_gradients(model, x, rng.integers(0, 3, 6), training=True)
+
+
+@pytest.mark.parametrize("pool", [GlobalAvgPool2D, GlobalMaxPool2D])
+def test_cnn_ending_in_global_pooling_backward_matches_numeric_gradient(pool):
+    """A CNN without flatten, through Model.backward in float64, with the new activations
+    between its layers: conv, gelu, conv (same), silu, global pooling, dense, leaky_relu,
+    dense, elu, dense, gelu (tanh), tanh, dense, softplus, dense, softmax."""
+    rng = np.random.default_rng(13)
+    stack = [Conv2D(3, 3, init="he_uniform"), GELU(), Conv2D(4, 2, padding="same",
+                                                            init="lecun_normal"),
+             SiLU(), pool(), Dense(5, init="he_normal"), LeakyReLU(0.2),
+             Dense(4, init="glorot_uniform"), ELU(0.7), Dense(4, init="glorot_uniform"),
+             GELU("tanh"), ACTIVATIONS.get("tanh")(), Dense(4, init="glorot_uniform"),
+             ACTIVATIONS.get("softplus")(), Dense(3, init="glorot_uniform"), Softmax()]
+    model = make_model(stack, CategoricalCrossentropy(), input_shape=(2, 6, 5), seed=5)
+    assert model.shapes[4] == (4,)
+    x = rng.standard_normal((5, 2, 6, 5))
+    check_model_gradients(model, x, rng.integers(0, 3, 5))

@@ -1,4 +1,4 @@
-"""conv2d, max_pool2d, avg_pool2d, flatten and batch_norm against direct float64
+"""conv2d, the poolings, flatten and batch_norm against direct float64
 implementations written here with nested loops over every output value (independent of the
 im2col and strided-view code), plus shapes, dtypes, buffers reused across batches and the
 config errors users see."""
@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from fashion_runs import run_cli
-from nnfs_cli.core.layers import AvgPool2D, BatchNorm, Conv2D, Flatten, MaxPool2D, ShapeError
+from nnfs_cli.core.layers import (AvgPool2D, BatchNorm, Conv2D, Flatten, GlobalAvgPool2D,
+                                  GlobalMaxPool2D, MaxPool2D, ShapeError)
 
 
 def same_pads(size, kernel, stride):
@@ -185,6 +186,54 @@ def test_max_pool_gradient_goes_to_one_of_tied_pixels():
     assert dx[0, 0, 2, 2] == 1 and dx[0, 0, 3, 3] == 0   # all zeros: the first one
 
 
+@pytest.mark.parametrize("kind, cls", [("max", GlobalMaxPool2D), ("avg", GlobalAvgPool2D)])
+@pytest.mark.parametrize("height, width", [(5, 7), (1, 1), (1, 6), (4, 1), (2, 2)])
+@pytest.mark.parametrize("memory", ["channels-last", "channels-first"])
+def test_global_pooling_is_pooling_over_the_whole_picture(kind, cls, height, width, memory):
+    """The loops' pooling with one window of the picture's size, flat: (batch, channels);
+    ties (whole numbers 0-3) send the gradient to the first largest pixel, row by row."""
+    rng = np.random.default_rng(height * 10 + width)
+    layer = cls()
+    assert layer.build((3, height, width), rng) == (3,)
+    x = rng.integers(0, 4, (4, 3, height, width)).astype(np.float64)
+    out = layer.forward(channels_last_memory(x) if memory == "channels-last" else x,
+                        training=True)
+    grad_out = rng.standard_normal(out.shape)
+    dx = layer.backward(grad_out)
+    expected, dx_loop = loop_pool(x, (height, width), (1, 1), kind, grad_out[:, :, None, None])
+    assert out.shape == (4, 3) and dx.shape == x.shape
+    np.testing.assert_allclose(out, expected[:, :, 0, 0], rtol=1e-12)
+    np.testing.assert_allclose(dx, dx_loop, rtol=1e-12, atol=1e-15)
+    # The gradient is a new array, channels-last in memory like what image layers pass on.
+    assert dx.transpose(0, 2, 3, 1).flags.c_contiguous and not np.shares_memory(dx, grad_out)
+    np.testing.assert_array_equal(layer.forward(x, training=False), out)
+
+
+def test_global_max_pool_gradient_goes_to_the_first_of_tied_pixels():
+    layer = GlobalMaxPool2D()
+    layer.build((2, 3, 3), None)
+    x = np.zeros((1, 2, 3, 3), np.float32)
+    x[0, 0, 1, 2] = x[0, 0, 2, 0] = x[0, 0, 0, 2] = 5.0   # first in row-by-row order: (0, 2)
+    out = layer.forward(channels_last_memory(x), training=True)
+    np.testing.assert_array_equal(out, [[5.0, 0.0]])
+    dx = layer.backward(np.array([[3.0, 7.0]], np.float32))
+    assert dx.dtype == np.float32 and dx[0, 0, 0, 2] == 3 and dx[0, 0].sum() == 3
+    assert dx[0, 1, 0, 0] == 7 and dx[0, 1].sum() == 7   # all zeros: the first pixel
+
+
+def test_global_pooling_ends_a_cnn_in_float32():
+    """conv -> global pooling -> dense needs no flatten; float32 in, float32 out."""
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((6, 1, 8, 7)).astype(np.float32)
+    for pool in (GlobalAvgPool2D(), GlobalMaxPool2D()):
+        conv = Conv2D(5, 3)
+        assert pool.build(conv.build((1, 8, 7), rng), rng) == (5,)
+        out = pool.forward(conv.forward(x, training=True), training=True)
+        assert out.shape == (6, 5) and out.dtype == np.float32
+        dx = conv.backward(pool.backward(np.ones_like(out)))
+        assert dx.shape == x.shape and dx.dtype == np.float32
+
+
 def test_flatten_keeps_channel_height_width_order():
     x = np.arange(2 * 3 * 4 * 5, dtype=np.float32).reshape(2, 3, 4, 5)
     layer = Flatten()
@@ -297,6 +346,10 @@ def test_the_first_layer_skips_its_input_gradient():
     (AvgPool2D([1, 4]), (2, 5, 3), "avg_pool2d: a 1x4 pool does not fit 5x3 inputs"),
     (BatchNorm(), (3, 4), "batch_norm expects (features,) or (channels, height, width) inputs, "
                           "got shape (3, 4)"),
+    (GlobalAvgPool2D(), (64,), "global_avg_pool2d expects (channels, height, width) inputs, got "
+                               "shape (64,)"),
+    (GlobalMaxPool2D(), (1, 28, 28, 1), "global_max_pool2d expects (channels, height, width) "
+                                        "inputs, got shape (1, 28, 28, 1)"),
 ])
 def test_shapes_a_layer_cannot_take(layer, shape, message):
     with pytest.raises(ShapeError) as error:
@@ -340,6 +393,11 @@ optimizer: adam
     ("  - dense: {units: 64}\n  - conv2d: {filters: 4, kernel_size: 3}\n  - flatten\n"
      "  - dense: {units: 10}\n  - softmax",
      "model[1]: conv2d expects (channels, height, width) inputs, got shape (64,)"),
+    ("  - dense: {units: 64}\n  - global_max_pool2d\n  - dense: {units: 10}\n  - softmax",
+     "model[1]: global_max_pool2d expects (channels, height, width) inputs, got shape (64,)"),
+    ("  - conv2d: {filters: 4, kernel_size: 3}\n  - global_avg_pool2d: {pool_size: 2}\n"
+     "  - dense: {units: 10}\n  - softmax",
+     "model[1].pool_size: unknown key 'pool_size' for global_avg_pool2d; choose from (none)"),
     ("  - conv2d: {filters: 4, kernel_size: 3}\n  - flatten\n  - dense: {units: 7}\n"
      "  - softmax",
      "model[2].units: the last dense layer must have 10 units for 10 classes of fashion_mnist "

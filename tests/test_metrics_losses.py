@@ -153,6 +153,16 @@ PREDICTION_CASES = {
 }
 
 
+def identity_case(name):
+    """Activations for hidden layers (or regression outputs): outputs are the predictions."""
+    outputs = ACTIVATIONS.get(name)().forward(VALUES, training=False)
+    return [("identity", outputs, outputs.copy())]
+
+
+PREDICTION_CASES.update({name: identity_case(name) for name in
+                         ("tanh", "leaky_relu", "elu", "gelu", "silu", "softplus")})
+
+
 @pytest.mark.parametrize("name, case", registry_cases(ACTIVATIONS, PREDICTION_CASES))
 def test_activation_predictions(name, case):
     require(case, "activation", name)

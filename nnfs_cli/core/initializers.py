@@ -30,6 +30,23 @@ def glorot_uniform(rng, shape, fan_in, fan_out):
 
 @INITIALIZERS.register("he_normal")
 def he_normal(rng, shape, fan_in, fan_out):
-    """N(0, 2 / fan_in), suited to ReLU."""
+    """N(0, 2 / fan_in), suited to ReLU (PyTorch's kaiming_normal_; not truncated, unlike
+    Keras's HeNormal)."""
     scale = np.float32(np.sqrt(2.0 / fan_in))
+    return rng.standard_normal(shape, dtype=np.float32) * scale
+
+
+@INITIALIZERS.register("he_uniform")
+def he_uniform(rng, shape, fan_in, fan_out):
+    """U(-l, l) with l = sqrt(6 / fan_in): variance 2 / fan_in, as he_normal (Keras's
+    HeUniform, PyTorch's kaiming_uniform_ for ReLU)."""
+    limit = np.sqrt(6.0 / fan_in)
+    return rng.uniform(-limit, limit, shape).astype(np.float32)
+
+
+@INITIALIZERS.register("lecun_normal")
+def lecun_normal(rng, shape, fan_in, fan_out):
+    """N(0, 1 / fan_in), for tanh, SELU and other activations of slope 1 at 0 (LeCun et al.,
+    1998); not truncated, like he_normal here and unlike Keras's LecunNormal."""
+    scale = np.float32(np.sqrt(1.0 / fan_in))
     return rng.standard_normal(shape, dtype=np.float32) * scale

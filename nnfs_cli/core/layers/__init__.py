@@ -8,5 +8,6 @@ from nnfs_cli.core.layers.conv import Conv2D  # noqa: F401,E402
 from nnfs_cli.core.layers.dense import Dense  # noqa: F401,E402
 from nnfs_cli.core.layers.dropout import Dropout  # noqa: F401,E402
 from nnfs_cli.core.layers.normalization import BatchNorm  # noqa: F401,E402
-from nnfs_cli.core.layers.pooling import AvgPool2D, MaxPool2D  # noqa: F401,E402
+from nnfs_cli.core.layers.pooling import (AvgPool2D, GlobalAvgPool2D,  # noqa: F401,E402
+                                          GlobalMaxPool2D, MaxPool2D)
 from nnfs_cli.core.layers.reshape import Flatten  # noqa: F401,E402

@@ -1,4 +1,4 @@
-"""Max and average pooling over windows of pixels, per channel."""
+"""Max and average pooling over windows of pixels, or over the whole picture, per channel."""
 
 import numpy as np
 
@@ -135,4 +135,73 @@ class AvgPool2D(Pool2D):
         dinputs, targets = self._input_gradient(self._input_shape, dout.shape[1:3], dout.dtype)
         for target in targets:
             self._put(target, share)
+        return windows.channels_first(dinputs)
+
+
+class GlobalPool2D(Layer):
+    """One value per channel over the whole picture: (batch, channels, height, width) ->
+    (batch, channels), flat, so a dense layer can follow without a flatten (Keras's
+    GlobalAveragePooling2D and GlobalMaxPooling2D, ONNX's GlobalAveragePool and
+    GlobalMaxPool followed by a Flatten)."""
+
+    input_layout = "image"
+
+    def output_shape(self, input_shape):
+        channels, _, _ = windows.image_dims(self.name, input_shape)
+        return (channels,)
+
+    def _input_gradient(self, input_shape, dtype, allocate):
+        """A new (batch, channels, height, width) gradient array from `allocate` (np.empty or
+        np.zeros), channels-last in memory like the arrays image layers pass on, and its
+        (batch, height * width, channels) view."""
+        batch, channels, height, width = input_shape
+        dinputs = allocate((batch, height, width, channels), dtype=dtype)
+        return dinputs, dinputs.reshape(batch, height * width, channels)
+
+
+@LAYERS.register("global_avg_pool2d")
+class GlobalAvgPool2D(GlobalPool2D):
+    """The mean of each channel over height and width; its gradient is shared equally by
+    the channel's pixels."""
+
+    def forward(self, x, training):
+        self.output_shape(x.shape[1:])
+        self._input_shape = x.shape
+        # NumPy's reduction runs over the axes in memory order, channels-last or not.
+        out = np.add.reduce(x, axis=(2, 3))
+        out *= out.dtype.type(1 / (x.shape[2] * x.shape[3]))
+        return out
+
+    def backward(self, dvalues, need_dinputs=True):
+        if not need_dinputs:
+            return None
+        _, _, height, width = self._input_shape
+        dinputs, pixels = self._input_gradient(self._input_shape, dvalues.dtype, np.empty)
+        np.multiply(dvalues[:, None, :], dvalues.dtype.type(1 / (height * width)), out=pixels)
+        return windows.channels_first(dinputs)
+
+
+@LAYERS.register("global_max_pool2d")
+class GlobalMaxPool2D(GlobalPool2D):
+    """The largest value of each channel over height and width; its gradient goes to the
+    first largest pixel (row by row, as max_pool2d and PyTorch do), so a tie is not counted
+    twice."""
+
+    def forward(self, x, training):
+        self.output_shape(x.shape[1:])
+        batch, channels, height, width = x.shape
+        # Merging height and width is a view for channels-first and channels-last memory.
+        pixels = x.reshape(batch, channels, height * width)
+        if not training:
+            return pixels.max(axis=2)
+        # argmax gives the first largest in row-by-row order.
+        self._chosen = np.argmax(pixels, axis=2)
+        self._input_shape = x.shape
+        return np.take_along_axis(pixels, self._chosen[:, :, None], axis=2)[:, :, 0]
+
+    def backward(self, dvalues, need_dinputs=True):
+        if not need_dinputs:
+            return None
+        dinputs, pixels = self._input_gradient(self._input_shape, dvalues.dtype, np.zeros)
+        np.put_along_axis(pixels, self._chosen[:, None, :], dvalues[:, None, :], axis=1)
         return windows.channels_first(dinputs)

@@ -17,7 +17,9 @@ DESCRIPTION = "description"
 FORMAT = "nnfs-cli model arrays"
 FORMAT_VERSION = 1
 
-# What the book's layers compute, for readers of the description (x: (batch, features)).
+# What layers compute, for readers of the description (x: (batch, features), or (batch,
+# channels, height, width) for the global poolings; options such as alpha are the layer's
+# `options`). A function of the options where the formula depends on one.
 COMPUTES = {
     "dense": "x @ weights + biases",
     "relu": "max(x, 0)",
@@ -25,6 +27,18 @@ COMPUTES = {
     "softmax": "exp(x - max(x)) / sum(exp(x - max(x))) over the last axis",
     "linear": "x",
     "dropout": "x (dropout acts only in training)",
+    "tanh": "tanh(x)",
+    "leaky_relu": "x where x > 0, else alpha * x",
+    "elu": "x where x > 0, else alpha * (exp(x) - 1)",
+    "gelu": lambda options: (
+        "0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3)))"
+        if options.get("approximate") == "tanh" else "0.5 * x * (1 + erf(x / sqrt(2)))"),
+    "silu": "x / (1 + exp(-x))",
+    "softplus": "log(1 + exp(x)), computed as max(x, 0) + log(1 + exp(-abs(x)))",
+    "global_avg_pool2d": "the mean of x over height and width (axes 2 and 3): (batch, "
+                         "channels, height, width) -> (batch, channels)",
+    "global_max_pool2d": "the largest value of x over height and width (axes 2 and 3): "
+                         "(batch, channels, height, width) -> (batch, channels)",
 }
 
 
@@ -43,8 +57,9 @@ def description(run, spec):
         item = {"index": index, "name": layer.name, "options": parse_entry(entry)[1],
                 "input_shape": list(shapes[index]), "output_shape": list(shapes[index + 1]),
                 "params": {name: f"model[{index}].{name}" for name in layer.params}}
-        if layer.name in COMPUTES:
-            item["computes"] = COMPUTES[layer.name]
+        computes = COMPUTES.get(layer.name)
+        if computes is not None:
+            item["computes"] = computes(item["options"]) if callable(computes) else computes
         layers.append(item)
     return {"format": FORMAT, "format_version": FORMAT_VERSION, **describe(run, spec),
             "layers": layers}

@@ -7,6 +7,8 @@ the exporter is one function here with `@converts("its registered name")`; a lay
 converter is refused by name, never exported wrongly.
 """
 
+import math
+
 CONVERTERS = {}
 
 
@@ -37,6 +39,53 @@ def relu(graph, layer, x):
 @converts("sigmoid")
 def sigmoid(graph, layer, x):
     return graph.node("Sigmoid", [x])
+
+
+@converts("tanh")
+def tanh(graph, layer, x):
+    return graph.node("Tanh", [x])
+
+
+@converts("leaky_relu")
+def leaky_relu(graph, layer, x):
+    return graph.node("LeakyRelu", [x], alpha=float(layer.alpha))
+
+
+@converts("elu")
+def elu(graph, layer, x):
+    return graph.node("Elu", [x], alpha=float(layer.alpha))
+
+
+@converts("gelu")
+def gelu(graph, layer, x):
+    """0.5 * x * (1 + erf(x / sqrt(2))) from Erf, or PyTorch's tanh approximation
+    0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3))): opset 17 has no Gelu op (it
+    came in opset 20)."""
+    if layer.approximate == "tanh":
+        cube = graph.node("Pow", [x, graph.constant("three", 3.0)])
+        inner = graph.node("Add", [x, graph.node("Mul", [cube, graph.constant("cubic",
+                                                                              layer.CUBIC)])])
+        inner = graph.node("Mul", [inner, graph.constant("scale", math.sqrt(2 / math.pi))])
+        erf_like = graph.node("Tanh", [inner])
+    else:
+        erf_like = graph.node("Erf", [graph.node("Mul", [x, graph.constant(
+            "inverse_sqrt2", 1 / math.sqrt(2))])])
+    one_plus = graph.node("Add", [erf_like, graph.constant("one", 1.0)])
+    # Halving x first: x * (1 + erf) would overflow for x above half float32's largest.
+    return graph.node("Mul", [graph.node("Mul", [x, graph.constant("half", 0.5)]), one_plus])
+
+
+@converts("silu")
+def silu(graph, layer, x):
+    """x * Sigmoid(x)."""
+    return graph.node("Mul", [x, graph.node("Sigmoid", [x])])
+
+
+@converts("softplus")
+def softplus(graph, layer, x):
+    """onnxruntime computes Softplus without overflow (x + log(1 + exp(-x)) for x > 0, as
+    ours), so the spec's log(exp(x) + 1) needs no rewriting (tested to float32's largest)."""
+    return graph.node("Softplus", [x])
 
 
 @converts("softmax")
@@ -73,6 +122,17 @@ def avg_pool2d(graph, layer, x):
     # Only whole windows, so every average is over the full window whatever count_include_pad.
     return graph.node("AveragePool", [x], kernel_shape=list(layer.pool),
                       strides=list(layer.strides))
+
+
+@converts("global_avg_pool2d")
+def global_avg_pool2d(graph, layer, x):
+    """GlobalAveragePool gives (batch, channels, 1, 1); Flatten makes it (batch, channels)."""
+    return graph.node("Flatten", [graph.node("GlobalAveragePool", [x])], axis=1)
+
+
+@converts("global_max_pool2d")
+def global_max_pool2d(graph, layer, x):
+    return graph.node("Flatten", [graph.node("GlobalMaxPool", [x])], axis=1)
 
 
 @converts("flatten")
