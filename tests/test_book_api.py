@@ -391,6 +391,8 @@ def test_the_public_names_are_the_books():
     assert sorted(book.__all__) == sorted([
         "Layer_Dense", "Layer_Dropout", "Layer_Input", "Activation_ReLU", "Activation_Softmax",
         "Activation_Sigmoid", "Activation_Linear", "Activation_Softmax_Loss_CategoricalCrossentropy",
+        "Activation_Tanh", "Activation_LeakyReLU", "Activation_ELU", "Activation_GELU",
+        "Activation_SiLU", "Activation_Softplus",
         "Loss_CategoricalCrossentropy", "Loss_BinaryCrossentropy", "Loss_MeanSquaredError",
         "Loss_MeanAbsoluteError", "Optimizer_SGD", "Optimizer_Adagrad", "Optimizer_RMSprop",
         "Optimizer_Adam", "Accuracy_Categorical", "Accuracy_Regression", "Model",
@@ -409,3 +411,30 @@ def test_the_data_helpers_give_the_book_packages_numbers():
     np.testing.assert_array_equal(y, expected[1])
     assert vertical_data(samples=10, classes=2)[0].shape == (20, 2)
     assert sine_data()[0].shape == (1000, 1)
+
+
+def test_the_activations_beyond_the_book_save_load_and_match_the_registry(tmp_path):
+    from nnfs_cli.core.activations import ELU, GELU, LeakyReLU, SiLU, Softplus, Tanh
+    x = np.linspace(-5, 5, 24, dtype=np.float32).reshape(4, 6)
+    g = np.linspace(1, 2, 24, dtype=np.float32).reshape(4, 6)
+    pairs = [(Activation_Tanh(), Tanh()), (Activation_LeakyReLU(alpha=0.2), LeakyReLU(alpha=0.2)),
+             (Activation_ELU(alpha=0.5), ELU(alpha=0.5)),
+             (Activation_GELU(approximate="tanh"), GELU(approximate="tanh")),
+             (Activation_SiLU(), SiLU()), (Activation_Softplus(), Softplus())]
+    for ours, core in pairs:
+        np.testing.assert_array_equal(ours.forward(x), core.forward(x, True))
+        np.testing.assert_array_equal(ours.backward(g), core.backward(g))
+    np.random.seed(0)
+    model = Model()
+    model.add(Layer_Dense(2, 8))
+    for ours, _ in pairs:
+        model.add(ours)
+    model.add(Layer_Dense(8, 2))
+    model.add(Activation_Softmax())
+    model.set(loss=Loss_CategoricalCrossentropy(), accuracy=Accuracy_Categorical())
+    model.finalize()
+    model.save(tmp_path / "m.model")
+    loaded = Model.load(tmp_path / "m.model")
+    assert loaded.layers[2].alpha == 0.2 and loaded.layers[4].approximate == "tanh"
+    points = np.random.randn(5, 2)
+    np.testing.assert_array_equal(loaded.predict(points), model.predict(points))

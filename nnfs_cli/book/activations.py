@@ -1,9 +1,11 @@
 """The book's activations (NNFS ch. 4, 9, 16, 17) on ours, each with `predictions`, and the
-combined softmax and cross-entropy of chapter 9."""
+combined softmax and cross-entropy of chapter 9; and, named the book's way, the activations
+beyond it that Keras users reach for (tanh, leaky ReLU, ELU, GELU, SiLU, softplus)."""
 
 from nnfs_cli.book.layers import BookStep, as_float32
 from nnfs_cli.book.losses import Loss_CategoricalCrossentropy
-from nnfs_cli.core.activations import Linear, ReLU, Sigmoid, Softmax
+from nnfs_cli.core.activations import (ELU, GELU, Linear, LeakyReLU, ReLU, Sigmoid, SiLU,
+                                       Softmax, Softplus, Tanh)
 
 
 class Activation_ReLU(BookStep, ReLU):
@@ -22,6 +24,40 @@ class Activation_Sigmoid(BookStep, Sigmoid):
 
 class Activation_Linear(BookStep, Linear):
     """The identity, for regression outputs; predictions are the outputs."""
+
+
+class Activation_Tanh(BookStep, Tanh):
+    """tanh(inputs); not in the book, named its way."""
+
+
+class Activation_LeakyReLU(BookStep, LeakyReLU):
+    """inputs where > 0, else alpha * inputs (alpha 0.01); not in the book."""
+
+    def book_options(self):
+        return {"alpha": self.alpha}
+
+
+class Activation_ELU(BookStep, ELU):
+    """inputs where > 0, else alpha * (exp(inputs) - 1) (alpha 1.0); not in the book."""
+
+    def book_options(self):
+        return {"alpha": self.alpha}
+
+
+class Activation_GELU(BookStep, GELU):
+    """inputs * Phi(inputs), or PyTorch's tanh approximation (approximate="tanh"); not in
+    the book."""
+
+    def book_options(self):
+        return {"approximate": self.approximate}
+
+
+class Activation_SiLU(BookStep, SiLU):
+    """inputs * sigmoid(inputs) (Keras's swish); not in the book."""
+
+
+class Activation_Softplus(BookStep, Softplus):
+    """log(1 + exp(inputs)), without overflow; not in the book."""
 
 
 class Activation_Softmax_Loss_CategoricalCrossentropy:

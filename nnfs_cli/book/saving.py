@@ -25,7 +25,8 @@ CLASSES = {cls.__name__: cls for module in (layers, activations, losses, optimiz
            if isinstance(cls, type) and cls.__module__ == module.__name__
            and cls.__name__[0].isupper() and "_" in cls.__name__}
 LAYERS = ("Layer_Dense", "Layer_Dropout", "Activation_ReLU", "Activation_Softmax",
-          "Activation_Sigmoid", "Activation_Linear")
+          "Activation_Sigmoid", "Activation_Linear", "Activation_Tanh", "Activation_LeakyReLU",
+          "Activation_ELU", "Activation_GELU", "Activation_SiLU", "Activation_Softplus")
 LOSSES = ("Loss_CategoricalCrossentropy", "Loss_BinaryCrossentropy", "Loss_MeanSquaredError",
           "Loss_MeanAbsoluteError")
 OPTIMIZERS = ("Optimizer_SGD", "Optimizer_Adagrad", "Optimizer_RMSprop", "Optimizer_Adam")
@@ -146,8 +147,8 @@ class _Spec:
             self.fail(f"{where}: {str(name)[:60]!r} is not one of {', '.join(allowed)}")
         options = entry.get("options") or {}
         if not isinstance(options, dict) or not all(
-                isinstance(value, (bool, numbers.Real)) for value in options.values()):
-            self.fail(f"{where}: options should be numbers")
+                isinstance(value, (bool, numbers.Real, str)) for value in options.values()):
+            self.fail(f"{where}: options should be numbers or names")
         try:
             return CLASSES[entry["class"]](**options)
         except (TypeError, ValueError, NnfsError) as error:
