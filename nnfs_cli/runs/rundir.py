@@ -5,7 +5,6 @@ run directory at a time (its lock file, `.lock`, holds the writer's pid)."""
 import contextlib
 import csv
 import io
-import json
 import os
 import stat
 import time
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from nnfs_cli import atomic, files, limits
+from nnfs_cli import atomic, files, json_text, limits
 from nnfs_cli.errors import BadUsage, NnfsError
 from nnfs_cli.runs import safe_pickle
 
@@ -215,4 +214,4 @@ def write_log(run_dir, lines):
 
 
 def write_summary(run_dir, summary):
-    atomic.write_text(Path(run_dir) / "summary.json", json.dumps(summary, indent=2) + "\n")
+    atomic.write_text(Path(run_dir) / "summary.json", json_text.dumps(summary, indent=2) + "\n")
