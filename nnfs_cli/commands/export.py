@@ -13,15 +13,17 @@ from nnfs_cli.threads import with_default_threads
 @click.option("--format", "kind", type=click.Choice(["onnx", "npz"]), default="onnx",
               show_default=True, help="onnx: a model for onnxruntime and other runtimes; npz: "
               "every parameter array and a JSON description, no pickle.")
-@click.option("-o", "--output", type=click.Path(),
+@click.option("-o", "--output", type=click.Path(allow_dash=True),
               help="Where to write (default: RUN_DIR/model.onnx or RUN_DIR/model.npz; "
-              "model_best.* with --best).")
+              "model_best.* with --best); - is standard output. A FIFO or a device is "
+              "written into, a file replaced only with --force.")
+@click.option("--force", is_flag=True, help="Replace an existing file named by -o.")
 @click.option("--best", is_flag=True, help="Export params_best.pkl instead of params.pkl.")
 @click.option("--no-preprocessing", is_flag=True,
               help="Export the bare network, which takes inputs already scaled and shaped as "
               "training fed them.")
 @with_default_threads
-def export(run_dir, kind, output, best, no_preprocessing):
+def export(run_dir, kind, output, force, best, no_preprocessing):
     """Export a trained run for use outside nnfs: an ONNX model (onnxruntime, C#, JavaScript,
     mobile runtimes) or NumPy arrays with a JSON description of the stack.
 
@@ -42,24 +44,32 @@ def export(run_dir, kind, output, best, no_preprocessing):
     if kind == "onnx":
         onnx_graph.import_onnx()   # before any work: the one line that says how to install it
     run = load_run(run_dir, best)
-    path = _output_path(output, run.path, kind, best)
+    target = _output(output, run.path, kind, best, force)
     spec = interface(run, preprocessing=not no_preprocessing, two_columns=kind == "onnx")
     writer = onnx_graph.write if kind == "onnx" else arrays.write
     try:
-        what = writer(run, spec, path)
+        what = writer(run, spec, target)
     except OSError as error:
-        raise NnfsError(f"{path}: cannot write: {error.strerror or error}") from None
-    for line in summary_lines(spec, path, what, inside=kind == "onnx"):
-        click.echo(line)
+        raise NnfsError(f"{target.path}: cannot write: {error.strerror or error}") from None
+    # With the model on standard output, what was written is said on stderr.
+    for line in summary_lines(spec, "standard output" if target.to_stdout else target.path,
+                              what, inside=kind == "onnx"):
+        click.echo(line, err=target.to_stdout)
 
 
-def _output_path(output, run_dir, kind, best):
-    """-o PATH, or RUN_DIR/model[_best].KIND; a usage error (exit 2) if it cannot be a file."""
-    if output is None:
-        return run_dir / f"model{'_best' if best else ''}.{kind}"
-    path = Path(output)
-    if path.is_dir():
-        raise NnfsError(f"-o {path}: is a directory; give a file name", exit_code=2)
-    if not path.parent.is_dir():
-        raise NnfsError(f"-o {path}: no such directory {path.parent}", exit_code=2)
-    return path
+# The files `nnfs export` writes into a run: writing them again needs no --force.
+OWN_FILES = tuple(f"model{best}.{kind}" for best in ("", "_best") for kind in ("onnx", "npz"))
+
+
+def _output(output, run_dir, kind, best, force):
+    """The checked atomic.Output of -o PATH, or of RUN_DIR/model[_best].KIND; a usage error
+    (exit 2) for a place that cannot take it: a directory, one of the run's other files, an
+    existing file without --force (atomic.user_output)."""
+    from nnfs_cli import atomic
+
+    path = run_dir / f"model{'_best' if best else ''}.{kind}" if output is None else output
+    own = [run_dir / name for name in OWN_FILES]
+    protected = [(entry, f"is {entry.name}, a file of the run {run_dir}")
+                 for entry in sorted(Path(run_dir).iterdir())
+                 if entry.name not in OWN_FILES and entry.is_file()]
+    return atomic.user_output(path, "-o", force=force, protected=protected, own=own)
