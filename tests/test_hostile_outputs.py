@@ -150,6 +150,11 @@ def test_predict_never_writes_over_its_inputs_or_the_run(spiral_copy, rows, tmp_
                                        "elsewhere")
             assert result.stdout == ""
     assert tree(tmp_path) == before
+    mine = spiral_copy / "preds.csv"   # a file of the user's in the run's folder is theirs
+    for force in ([], ["--force"]):
+        result = nnfs("predict", rows, "--run", spiral_copy, "--output", mine, *force)
+        assert result.returncode == 0, result.stderr
+    assert mine.read_text().startswith("path,row,prediction,confidence\n")
 
 
 def test_predict_replaces_an_existing_file_only_with_force(spiral_copy, rows, tmp_path):

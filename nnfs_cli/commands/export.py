@@ -1,7 +1,5 @@
 """`nnfs export`: a trained run as an ONNX model or as plain arrays, for use outside nnfs."""
 
-from pathlib import Path
-
 import click
 
 from nnfs_cli.errors import NnfsError
@@ -57,19 +55,14 @@ def export(run_dir, kind, output, force, best, no_preprocessing):
         click.echo(line, err=target.to_stdout)
 
 
-# The files `nnfs export` writes into a run: writing them again needs no --force.
-OWN_FILES = tuple(f"model{best}.{kind}" for best in ("", "_best") for kind in ("onnx", "npz"))
-
-
 def _output(output, run_dir, kind, best, force):
     """The checked atomic.Output of -o PATH, or of RUN_DIR/model[_best].KIND; a usage error
     (exit 2) for a place that cannot take it: a directory, one of the run's other files, an
-    existing file without --force (atomic.user_output)."""
+    existing file without --force (atomic.user_output). The model files export wrote into
+    the run before are its own to write again."""
     from nnfs_cli import atomic
+    from nnfs_cli.runs import rundir
 
     path = run_dir / f"model{'_best' if best else ''}.{kind}" if output is None else output
-    own = [run_dir / name for name in OWN_FILES]
-    protected = [(entry, f"is {entry.name}, a file of the run {run_dir}")
-                 for entry in sorted(Path(run_dir).iterdir())
-                 if entry.name not in OWN_FILES and entry.is_file()]
-    return atomic.user_output(path, "-o", force=force, protected=protected, own=own)
+    return atomic.user_output(path, "-o", force=force, protected=rundir.run_files(
+        run_dir, rundir.RUN_FILES), own=[run_dir / name for name in rundir.EXPORTS])

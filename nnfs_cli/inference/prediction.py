@@ -107,10 +107,10 @@ def output_for(run, args, recursive, output, force=False, as_json=False):
     """The checked atomic.Output of `--output`: never one of the inputs or of the run's
     files, an existing file only with `force` (exit 2 otherwise, before any work)."""
     from nnfs_cli import atomic
+    from nnfs_cli.runs import rundir
     protected = [(path, "is one of the inputs") for path in list_inputs(args, recursive)]
-    protected += [(entry, f"is {entry.name}, a file of the run {run.path}")
-                  for entry in sorted(run.path.iterdir()) if entry.is_file()]
-    target = atomic.user_output(output, "--output", force=force, protected=protected)
+    target = atomic.user_output(output, "--output", force=force,
+                                protected=protected + rundir.run_files(run.path))
     if target.to_stdout and as_json:
         raise BadUsage(f"--output {output} and --json would both write to standard output; "
                        "choose one")

@@ -26,6 +26,19 @@ METRIC_COLUMNS = ("epoch", "loss", "data_loss", "reg_loss", "accuracy",
                   "val_loss", "val_accuracy", "lr", "seconds")
 LOCK = ".lock"
 NAME_CHARS = 100   # bytes of the config's name in a default run name (a name has 255 at most)
+# What nnfs writes into a run directory (train, evaluate, export): never another command's
+# output (predict --output, export -o), whatever --force says.
+RUN_FILES = ("config.yaml", "params.pkl", "params_best.pkl", "checkpoint.pkl", "metrics.csv",
+             "train.log", "curves.png", "summary.json", "eval.json", "eval_best.json",
+             "confusion_matrix.png", "confusion_matrix_best.png", LOCK)
+EXPORTS = tuple(f"model{best}.{kind}" for best in ("", "_best") for kind in ("onnx", "npz"))
+
+
+def run_files(run_dir, names=RUN_FILES + EXPORTS):
+    """(path, why) of each of the run's own files that exists, for atomic.user_output."""
+    run_dir = Path(run_dir)
+    return [(run_dir / name, f"is {name}, a file of the run {run_dir}") for name in names
+            if os.path.lexists(run_dir / name)]
 
 
 @contextlib.contextmanager
