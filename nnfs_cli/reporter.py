@@ -16,6 +16,7 @@ class Reporter:
         self.bars = not quiet and _is_terminal(self.stream)
 
     def line(self, text=""):
+        text = printable(text)
         self.lines.append(text)
         if not self.quiet:
             if self.bars:
@@ -54,6 +55,14 @@ def _is_terminal(stream):
         return stream.isatty()
     except (AttributeError, ValueError):
         return False
+
+
+def printable(text):
+    """`text` safe to print as one line: line breaks, bidi controls and other characters that
+    are not printable (in a class name from a file, say) shown as escapes (\\n, \\u202e)."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
 
 
 def count(n, noun):

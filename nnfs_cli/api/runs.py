@@ -121,12 +121,13 @@ class Run:
         from nnfs_cli.inference.evaluation import evaluate_run
         return evaluate_run(self._saved, split, batch_size)
 
-    def export(self, path=None, format="onnx", preprocessing=True):
+    def export(self, path=None, format="onnx", preprocessing=True, force=False):
         """Write the model as ONNX (raw inputs in, probabilities out) or as npz arrays; to
-        RUN/model.onnx (model.npz) by default. Returns (path, the interface's description
-        lines)."""
+        RUN/model.onnx (model.npz) by default; an existing file other than those is replaced
+        only with `force`. Returns (the path, the lines describing its input and output)."""
         from nnfs_cli.inference.export import export_run
-        return export_run(self._saved, path, format, preprocessing, self.best)
+        target, lines = export_run(self._saved, path, format, preprocessing, self.best, force)
+        return target.path, lines
 
     def resume(self, epochs=None, *, callbacks=(), quiet=False, download=True):
         """Continue training from the run's checkpoint (see `resume`); returns the Run."""

@@ -193,6 +193,11 @@ def _check_consistency(config, problems):
                         f"{loss.fused_activation.name}, got {layers[-1]['name']}")
     if data.known_before_loading:
         problems.extend(model_problems(layers, data, loss))
+    elif data.input_shape is not None:
+        # The samples' shape is known before the files are read (an image folder's `size`),
+        # the classes only after: the stack's shapes and size are checked now, before a
+        # picture is decoded, and its outputs once the data has loaded.
+        problems.extend(shape_problems(layers, data))
     metric = config.get("metric")
     if metric is None:
         config["metric"] = {"name": loss.default_metric}
@@ -209,6 +214,17 @@ def task_problems(data, loss):
     decided = " (found in the data; set data.task to choose)" if data.task_found else ""
     return [f"loss: {loss.name} is for {loss.task}, but data set {data.name!r} is for "
             f"{data.task}{decided}"]
+
+
+def shape_problems(entries, data):
+    """Why the stack of `entries` cannot take `data`'s samples or is too large; [] if not."""
+    layers = [stack_registry(name).get(name)(**options)
+              for name, options in map(parse_entry, entries)]
+    try:
+        Model.infer_shapes(layers, data.shape_for(layers))
+    except ShapeError as error:
+        return [str(error)]
+    return []
 
 
 def model_problems(entries, data, loss):

@@ -65,7 +65,7 @@ class CsvTable(Dataset):
         self.encoder = None
 
     def load(self, seed, reporter=None):
-        table = read_table(self.path, self.delimiter)
+        table = read_table(self.path, self.delimiter, limits.get("rows_bytes"), "rows_bytes")
         fresh = self.encoder is None
         if fresh:
             options = dict(self.options)
@@ -74,10 +74,13 @@ class CsvTable(Dataset):
             self._adopt(TableEncoder(learn(table, options)))
         encoder = self.encoder
         raw, y, kept = encoder.encode_raw(table, "train", self.path)
+        encoder.check_size(len(raw), self.path)
         raw_test = y_test = None
         if self.test_path:
-            test_table = read_table(self.test_path, self.delimiter)
+            test_table = read_table(self.test_path, self.delimiter, limits.get("rows_bytes"),
+                                    "rows_bytes")
             raw_test, y_test, _ = encoder.encode_raw(test_table, "test", self.path)
+            encoder.check_size(len(raw) + len(raw_test), self.test_path)
         splits = make_splits(raw, y, raw_test, y_test, seed, self.validation,
                              self.validation_split, self.limit,
                              stratify=self.task == "classification")
@@ -165,6 +168,7 @@ class CsvTable(Dataset):
             raise NnfsError(f"{path}: {len(table):,} rows, more than the limit of "
                             f"{limits.get('rows'):,} {limits.hint('rows')}")
         raw, _, _ = encoder.encode_raw(table, "predict")
+        encoder.check_size(len(raw), path)
         return Rows(encoder.transform(raw), table.lines.tolist(), table.header, table.rows())
 
     def encode_records(self, records):

@@ -5,9 +5,11 @@ data_state), so evaluate and predict prepare new rows exactly as training did.""
 
 import numpy as np
 
+from nnfs_cli import limits
 from nnfs_cli.data.tables import Column
 from nnfs_cli.errors import NnfsError
 
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 class TableEncoder:
@@ -45,6 +47,21 @@ class TableEncoder:
         if self.task == "regression":
             kind = "standard" if self.state["scale_target"] else "none"
             self.state["target_center"], self.state["target_scale"] = _scaling(y, kind)
+
+    def check_size(self, rows, path):
+        """NnfsError unless `rows` rows of this encoder's width fit the limit on encoded
+        values (one-hot encoding can make a small file of distinct texts gigabytes wide)."""
+        limit, width = limits.get("table_values"), self.width
+        if rows * width <= limit:
+            return
+        text = [feature for feature in self.state["features"] if feature["kind"] == "category"]
+        widest = max(text, key=lambda feature: len(feature["categories"]), default=None)
+        why = (f"; one-hot encoding {len(text)} text column(s) makes most of them (the widest, "
+               f"{widest['name']!r}, has {len(widest['categories']):,} categories; leave "
+               "columns of identifiers out with data.features)" if widest else "")
+        raise NnfsError(f"{path}: {rows:,} rows x {width:,} inputs is {rows * width:,} values "
+                        f"once encoded, more than the limit of {limit:,} "
+                        f"{limits.hint('table_values')}{why}")
 
     # --- turning tables into arrays ---------------------------------------------------------
 
@@ -127,6 +144,7 @@ class TableEncoder:
         state, name = self.state, self.state["target"]
         if self.task == "regression":
             refuse_text(table, name, column, "a regression target must be a number")
+            _refuse_beyond_float32(table, name, column)
             return column.values
         if state["labels"] == "numbers":
             refuse_text(table, name, column, "the classes of this column are numbers")
@@ -188,6 +206,7 @@ def _raw_feature(table, feature, column):
     if feature["kind"] == "number":
         refuse_text(table, feature["name"], column,
                     "the column held numbers in the training file")
+        _refuse_beyond_float32(table, feature["name"], column)
         return column.values
     categories = np.array(feature["categories"], dtype=object)
     found = column.text
@@ -199,6 +218,15 @@ def _raw_feature(table, feature, column):
                         f"{found[row]!r} was not in the training rows "
                         f"({_few(feature['categories'])})")
     return np.where(column.missing, np.nan, index)
+
+
+def _refuse_beyond_float32(table, name, column):
+    beyond = np.flatnonzero(np.abs(column.values) > FLOAT32_MAX)   # NaN (missing) is not
+    if len(beyond):
+        row = beyond[0]
+        raise NnfsError(f"{table.where(row)}: column {name!r}: {column.text[row]} is beyond "
+                        f"the range of float32 (up to {FLOAT32_MAX:.1e} in size), in which "
+                        "the model computes")
 
 
 def refuse_text(table, name, column, hint):
@@ -223,18 +251,22 @@ def _scaling(values, kind):
 def _check_same_columns(table, columns, reference):
     if table.header == columns:
         return
-    missing = [name for name in columns if name not in table.header]
-    extra = [name for name in table.header if name not in columns]
+    known = set(columns)
+    missing = [name for name in columns if name not in table.columns]
+    extra = [name for name in table.header if name not in known]
     parts = ([f"missing {', '.join(map(repr, missing))}"] if missing else []) + \
             ([f"extra {', '.join(map(repr, extra))}"] if extra else [])
     if not parts:
         return   # the same columns in another order: they are matched by name
-    raise NnfsError(f"{table.path}:{table.header_line}: the columns differ from {reference}'s: "
+    # The training file itself, changed since the run was trained on it, or another file.
+    since = (f"{reference}'s" if str(reference) != str(table.path)
+             else "those the run was trained on")
+    raise NnfsError(f"{table.path}:{table.header_line}: the columns differ from {since}: "
                     + "; ".join(parts))
 
 
 def _check_has(table, names):
-    missing = [name for name in names if name not in table.header]
+    missing = [name for name in names if name not in table.columns]
     if missing:
         raise NnfsError(f"{table.path}:{table.header_line}: no column "
                         f"{', '.join(map(repr, missing))}; the model was trained on "

@@ -27,6 +27,7 @@ class Table:
     lines: np.ndarray
     header_line: int = 1
     _parsed: dict = field(default_factory=dict, repr=False)
+    _index: dict = field(default=None, repr=False)
 
     def __len__(self):
         return len(self.cells)
@@ -39,8 +40,15 @@ class Table:
         """`file:line` of row number `row`."""
         return f"{self.path}:{self.lines[row]}"
 
+    @property
+    def columns(self):
+        """{name: column number}, made once, so that looking up 100,000 columns stays linear."""
+        if self._index is None:
+            self._index = {name: index for index, name in enumerate(self.header)}
+        return self._index
+
     def column(self, name):
-        return self.cells[:, self.header.index(name)]
+        return self.cells[:, self.columns[name]]
 
     def parsed(self, name):
         """Column `name` read as numbers (parse_column), parsed once."""
@@ -143,11 +151,17 @@ def _cell(value):
 def _read_text(path, limit, limit_name):
     raw = files.read_bytes(path, limit, limit_name)   # regular files only (files.py)
     try:
-        return raw.decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = raw.count(b"\n", 0, error.start) + 1
         raise NnfsError(f"{path}:{line}: not UTF-8 text (byte {raw[error.start]:#04x}); "
                         "save the file as UTF-8") from None
+    nul = raw.find(b"\0")
+    if nul >= 0:   # text has none: a binary file, or cells padded with NULs ("1.5\0")
+        line = raw.count(b"\n", 0, nul) + 1
+        raise NnfsError(f"{path}:{line}: holds a NUL byte (0x00), which CSV text never has; "
+                        "is it a binary file?")
+    return text
 
 
 def _header(row, path, line):
@@ -210,7 +224,9 @@ def is_integral(values):
 
 
 def number_name(value):
-    """A number as a class name: 3 rather than 3.0."""
+    """A number as a class name: 3 rather than 3.0 (whole numbers exactly, however large)."""
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
     value = float(value)
     return str(int(value)) if value.is_integer() else repr(value)
 

@@ -1,13 +1,11 @@
 """`nnfs evaluate`: a saved run's loss and accuracy on one split, per-class scores and the
 confusion matrix (classifiers) or MSE and MAE (regression); eval.json beside the run."""
 
-import json
-
 import numpy as np
 
-from nnfs_cli import atomic
+from nnfs_cli import atomic, json_text, limits
 from nnfs_cli.errors import ConfigError, NnfsError
-from nnfs_cli.reporter import Reporter
+from nnfs_cli.reporter import Reporter, printable
 from nnfs_cli.runs import components
 from nnfs_cli.core.model import evaluate
 
@@ -22,6 +20,8 @@ def evaluate_run(run, split=None, batch_size=None):
     run.data.ensure_available(False, reporter)
     try:
         splits = run.data.load(config["seed"], reporter)
+    except limits.BadLimit:   # a limit in the environment, the caller's to fix (exit 2)
+        raise
     except ConfigError as error:   # the run's own config no longer fits its data files
         raise NnfsError("\n".join(f"{run.path / 'config.yaml'}: {problem}"
                                    for problem in error.problems)) from None
@@ -101,11 +101,11 @@ def write_report(run, report, best=False):
 
 
 def to_json(report):
-    return json.dumps(report, indent=2) + "\n"
+    return json_text.dumps(report, indent=2) + "\n"
 
 
 def format_text(report):
-    return "\n".join(format_report(report)) + "\n"
+    return "\n".join(map(printable, format_report(report))) + "\n"
 
 
 def format_report(report):
@@ -127,7 +127,8 @@ def format_report(report):
 
 
 def _row_label(row, limit=16):
-    name = row["name"] if len(row["name"]) <= limit else row["name"][:limit - 1] + "."
+    name = printable(row["name"])
+    name = name if len(name) <= limit else name[:limit - 1] + "."
     return f"{row['class']:>2} {name}"
 
 

@@ -84,3 +84,28 @@ def check_batch_memory(config, model, splits, source=None):
         raise ConfigError([f"training.batch_size: {given}: {rows:,} rows x {per_row:,} values "
                            f"per row in the layers is more than the limit of {limit:,} "
                            f"{limits.hint('batch_values')}; choose a smaller batch"], source)
+
+
+def batch_norm_warnings(config, model, splits, source=None):
+    """A batch_norm layer normalises each value by the batch's statistics, and one value (a
+    batch of one flat sample) comes out as zeros, whatever it was. ConfigError naming
+    training.batch_size when every batch would be such; the warning lines when only the
+    last batch of each epoch is (its samples left over), else []."""
+    inputs = [model.input_shape, *model.shapes[:-1]]
+    norms = [(index, shape) for index, (layer, shape) in enumerate(zip(model.layers, inputs))
+             if layer.name == "batch_norm" and math.prod(shape[1:]) == 1]
+    rows = len(splits.x_train)
+    batch = min(config["training"]["batch_size"] or rows, rows)
+    if not norms or rows == 0:
+        return []
+    index, _ = norms[0]
+    where = f"model[{index}] batch_norm"
+    if batch == 1:
+        raise ConfigError([f"training.batch_size: batches of 1 sample, which {where} "
+                           "normalises to zeros whatever it holds (its statistics need 2 "
+                           "values or more); choose a batch size of 2 or more"], source)
+    if rows % batch == 1:
+        return [f"warning: the last batch of each epoch holds 1 of the {rows:,} training "
+                f"samples, which {where} normalises to zeros; a training.batch_size that "
+                "leaves 0, or 2 or more, over avoids it"]
+    return []

@@ -20,9 +20,10 @@ import re
 import time
 from pathlib import Path
 
-from nnfs_cli import files, limits
+from nnfs_cli import files, json_text, limits
 from nnfs_cli.config import safe_yaml
 from nnfs_cli.errors import BadUsage, NnfsError
+from nnfs_cli.reporter import printable
 
 COLUMNS = (("run", "<"), ("data", "<"), ("epochs", ">"), ("best", ">"),
            ("val_acc", ">"), ("time", ">"), ("status", "<"))
@@ -100,7 +101,7 @@ def _blank(path):
 def _from_summary(summary):
     best = summary.get("best") if isinstance(summary.get("best"), dict) else {}
     status = summary.get("status")
-    if status == "running" and not _alive(summary.get("pid")):
+    if status == "running" and not alive(summary.get("pid")):
         status = "killed"
     # "best" is the epoch with the best monitored value (val_loss unless early stopping
     # says otherwise): its val_accuracy may be lower than the last epoch's.
@@ -122,7 +123,7 @@ def _from_summary(summary):
     return entry
 
 
-def _alive(pid):
+def alive(pid):
     """Whether process `pid` exists on this machine (a recycled pid fools it, rarely)."""
     if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
         return False   # os.kill(0 or -1, ...) would mean a whole process group
@@ -191,14 +192,14 @@ def _text(value):
     """A string from a file, safe to print on one line; None for anything else."""
     if not isinstance(value, str):
         return None
-    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in value)
+    return printable(value)
 
 
 # --- output ----------------------------------------------------------------------------
 
 
 def to_json(runs):
-    return json.dumps(runs, indent=2)
+    return json_text.dumps(runs, indent=2)
 
 
 def format_table(runs):

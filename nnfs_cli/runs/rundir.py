@@ -5,7 +5,6 @@ run directory at a time (its lock file, `.lock`, holds the writer's pid)."""
 import contextlib
 import csv
 import io
-import json
 import os
 import stat
 import time
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from nnfs_cli import atomic, files, limits
+from nnfs_cli import atomic, files, json_text, limits
 from nnfs_cli.errors import BadUsage, NnfsError
 from nnfs_cli.runs import safe_pickle
 
@@ -27,6 +26,19 @@ METRIC_COLUMNS = ("epoch", "loss", "data_loss", "reg_loss", "accuracy",
                   "val_loss", "val_accuracy", "lr", "seconds")
 LOCK = ".lock"
 NAME_CHARS = 100   # bytes of the config's name in a default run name (a name has 255 at most)
+# What nnfs writes into a run directory (train, evaluate, export): never another command's
+# output (predict --output, export -o), whatever --force says.
+RUN_FILES = ("config.yaml", "params.pkl", "params_best.pkl", "checkpoint.pkl", "metrics.csv",
+             "train.log", "curves.png", "summary.json", "eval.json", "eval_best.json",
+             "confusion_matrix.png", "confusion_matrix_best.png", LOCK)
+EXPORTS = tuple(f"model{best}.{kind}" for best in ("", "_best") for kind in ("onnx", "npz"))
+
+
+def run_files(run_dir, names=RUN_FILES + EXPORTS):
+    """(path, why) of each of the run's own files that exists, for atomic.user_output."""
+    run_dir = Path(run_dir)
+    return [(run_dir / name, f"is {name}, a file of the run {run_dir}") for name in names
+            if os.path.lexists(run_dir / name)]
 
 
 @contextlib.contextmanager
@@ -258,4 +270,4 @@ def write_log(run_dir, lines):
 
 
 def write_summary(run_dir, summary):
-    atomic.write_text(Path(run_dir) / "summary.json", json.dumps(summary, indent=2) + "\n")
+    atomic.write_text(Path(run_dir) / "summary.json", json_text.dumps(summary, indent=2) + "\n")

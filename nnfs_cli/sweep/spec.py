@@ -3,7 +3,6 @@ method and the parameter ranges. Problems are gathered with their key paths, lik
 config's, and every parameter is tried on the base config before any trial starts."""
 
 import copy
-import itertools
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,11 +55,19 @@ class Sweep:
             raise ConfigError([f"{key}: {error}"], source) from None
         return resolve(raw, source)
 
-    def grid_points(self):
-        """Every combination of the parameters' grid values, in the file's order."""
-        keys = [parameter.key for parameter in self.parameters]
-        return [dict(zip(keys, values))
-                for values in itertools.product(*(p.grid() for p in self.parameters))]
+    def grid_size(self):
+        """How many points the grid has: every combination of the parameters' values."""
+        return math.prod(parameter.grid_size() for parameter in self.parameters)
+
+    def grid_point(self, index):
+        """The `index`-th combination, in itertools.product's order (the last parameter
+        varies fastest), computed from the index alone: a grid of 10**9 points is never
+        listed."""
+        point = {}
+        for parameter in reversed(self.parameters):
+            index, digit = divmod(index, parameter.grid_size())
+            point[parameter.key] = parameter.grid_value(digit)
+        return {parameter.key: point[parameter.key] for parameter in self.parameters}
 
 
 def load(path, trials=None):
@@ -142,7 +149,7 @@ def _pruner(value, problems):
 
 
 def _trials(value, override, method, parameters, problems):
-    grid_size = (math.prod(len(parameter.grid()) for parameter in parameters)
+    grid_size = (math.prod(parameter.grid_size() for parameter in parameters)
                  if method == "grid" else None)
     if override is not None:
         value, where = override, f"trials (--trials {override})"

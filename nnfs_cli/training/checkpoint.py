@@ -169,8 +169,13 @@ def _params(saved, model):
         if set(arrays) != set(layer.params):
             raise _Bad(f"{where}: holds {sorted(map(str, arrays))}, but model[{index}] "
                        f"{layer.name} has {sorted(layer.params)}")
-        checked.append({name: _array(arrays[name], f"{where}.{name}", target.shape)
-                        for name, target in layer.params.items()})
+        arrays = {name: _array(arrays[name], f"{where}.{name}", target.shape)
+                  for name, target in layer.params.items()}
+        for name in layer.non_negative:
+            if (arrays[name] < 0).any():
+                raise _Bad(f"{where}.{name}: holds negative values, which a {name} cannot "
+                           "have")
+        checked.append(arrays)
     return checked
 
 

@@ -49,12 +49,14 @@ def train(config, run_dir, reporter, download=True, source=None, on_epoch_end=No
     rngs = components.rngs(config["seed"])
     model = components.model(config, data, rngs[0], source)
     components.check_batch_memory(config, model, splits, source)
+    warnings = components.batch_norm_warnings(config, model, splits, source)
     stem = Path(source).stem if source else "run"
     notes = [f"data.{option} is recorded in the run as {path}" for option, path in changed]
     with rundir.claim(run_dir, stem) as run_dir:
         rundir.write_config(run_dir, config)
         return Run(config, run_dir, data, splits, model, rngs, reporter,
-                   on_epoch_end=on_epoch_end, notes=notes, callbacks=callbacks).train()
+                   on_epoch_end=on_epoch_end, notes=notes, warnings=warnings,
+                   callbacks=callbacks).train()
 
 
 def resume(run_dir, reporter, epochs=None, download=True, on_epoch_end=None, callbacks=()):
@@ -72,25 +74,49 @@ def resume(run_dir, reporter, epochs=None, download=True, on_epoch_end=None, cal
         # An early-stopped run is finished too, unless --epochs asks for more.
         finished = done >= config["training"]["epochs"] or (state["trainer"]["stopped_early"]
                                                             and not epochs)
-        if finished and state["trainer"]["position"] is None:
+        position = state["trainer"]["position"]
+        if finished and position is None:
             raise BadUsage(f"{run_dir} has already trained {count(done, 'epoch')}; "
                            f"pass --epochs N (more than {done}) to train further")
+        if position is not None and config["training"]["epochs"] < position["epoch"]:
+            # Interrupted inside an epoch: it must be finished, not dropped.
+            given = (f"--epochs {epochs}" if epochs
+                     else f"training.epochs: {config['training']['epochs']}")
+            raise BadUsage(f"{run_dir} was interrupted in epoch {position['epoch']} after "
+                           f"{count(done, 'whole epoch')}; {given} would drop that epoch's "
+                           f"steps: pass --epochs N of {position['epoch']} or more")
         # Preprocessing as fitted when the run began, even if the data files changed since.
-        data_state = read_summary(run_dir / "summary.json").get("data_state")
-        data, splits = _load_data(config, reporter, download, config_path, data_state)
+        recorded = read_summary(run_dir / "summary.json")
+        data, splits = _load_data(config, reporter, download, config_path,
+                                  recorded.get("data_state"))
         rngs = components.rngs(config["seed"])
         model = components.model(config, data, rngs[0], config_path)
         components.check_batch_memory(config, model, splits, config_path)
+        warnings = components.batch_norm_warnings(config, model, splits, config_path)
         rows = len(splits.x_train)
         steps = -(-rows // min(config["training"]["batch_size"] or rows, rows))
         state = checkpoint.fitted(state, run_dir / "checkpoint.pkl", config, model, steps)
         if state["trainer"]["stopped_early"] and epochs:
             state["trainer"]["stopped_early"] = False
+        changed = _data_changed(recorded.get("data_fingerprint"), splits.fingerprint())
         run = Run(config, run_dir, data, splits, model, rngs, reporter, state, on_epoch_end,
-                  callbacks=callbacks)
+                  warnings=[*changed, *warnings], callbacks=callbacks)
         rundir.write_config(run_dir, config)
         reporter.lines[:0] = rundir.read_log(run_dir)
         return run.train()
+
+
+def _data_changed(before, now):
+    """The warning when the data a run is resumed on is not what it began on (a file that
+    was edited or replaced since); [] when it is, or the run recorded nothing (older runs)."""
+    if not isinstance(before, dict) or before == now:
+        return []
+    counts = (f"{before.get('train')} training and {before.get('validation')} validation "
+              f"samples then, {now['train']} and {now['validation']} now"
+              if (before.get("train"), before.get("validation"))
+              != (now["train"], now["validation"]) else "as many samples, other values")
+    return [f"warning: the data changed since this run began ({counts}); it goes on training "
+            "on the data as it is now"]
 
 
 def _load_data(config, reporter, download, source, state=None):
@@ -116,9 +142,10 @@ class Run:
     """One run directory and the trainer that fills it."""
 
     def __init__(self, config, run_dir, data, splits, model, rngs, reporter, state=None,
-                 on_epoch_end=None, notes=(), callbacks=()):
+                 on_epoch_end=None, notes=(), warnings=(), callbacks=()):
         """`model` was built with `rngs` = (model generator, shuffle generator); dropout keeps
-        drawing from the first. `notes` are printed after the run directory's name."""
+        drawing from the first. `notes` are printed after the run directory's name,
+        `warnings` with the BLAS ones (and kept in summary.json)."""
         self.config, self.run_dir, self.data = config, Path(run_dir), data
         self.reporter = reporter
         self.on_epoch_end = on_epoch_end
@@ -126,6 +153,7 @@ class Run:
         self.model = model
         if model.input_shape != tuple(data.input_shape):
             splits = data.shaped(splits, model.input_shape)
+        self.fingerprint = splits.fingerprint()
         self.splits = splits
         prepare = self.model.loss.prepare_targets
         self.y_train = prepare(splits.y_train, data)
@@ -137,7 +165,7 @@ class Run:
         self.best_params = None
         stopping = config["training"]["early_stopping"] or {}
         self.restore_best = stopping.get("restore_best", False)
-        self.warnings = blas.warnings()
+        self.warnings = [*warnings, *blas.warnings()]
         if state:
             self.trainer.load_state_dict(state["trainer"])
             self.wall_seconds = state["wall_seconds"]
@@ -271,6 +299,7 @@ class Run:
             "class_names": self.data.class_names,
             "input_shape": list(self.model.input_shape),
             "data_state": self.data.state_dict(),
+            "data_fingerprint": self.fingerprint,   # --resume says when the data changed
             "metric_state": trainer.metric.state_dict(),
             "versions": {"nnfs_cli": __version__, "numpy": np.__version__,
                          "python": platform.python_version()},
