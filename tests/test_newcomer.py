@@ -3,7 +3,6 @@
 import subprocess
 import sys
 
-import click
 import pytest
 
 from nnfs_cli import cli as cli_module

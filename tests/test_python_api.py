@@ -4,7 +4,6 @@ loop logs; a Keras-like Sequential fits arrays and writes runs the CLI takes; er
 Python exceptions with the CLI's one-line messages; the public surface is listed."""
 
 import csv
-import json
 import shutil
 
 import numpy as np

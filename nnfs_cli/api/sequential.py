@@ -17,7 +17,7 @@ from nnfs_cli.core.model import evaluate as evaluate_model
 from nnfs_cli.data.dataset import Splits
 from nnfs_cli.data.npz_arrays import NpzArrays
 from nnfs_cli.errors import BadUsage, ConfigError
-from nnfs_cli.registry import LAYERS, ACTIVATIONS, LOSSES, METRICS, OPTIMIZERS, entry_of, parse_entry
+from nnfs_cli.registry import LAYERS, ACTIVATIONS, LOSSES, METRICS, OPTIMIZERS, entry_of
 from nnfs_cli.reporter import Reporter, model_summary
 from nnfs_cli.runs import components, rundir
 from nnfs_cli.training import callbacks as training_callbacks

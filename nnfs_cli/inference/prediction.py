@@ -1,6 +1,7 @@
 """`nnfs predict`: a saved run's predictions for the inputs its data set takes: pictures
 (image data sets) and rows of features in .npy and .csv files."""
 
+import math
 from pathlib import Path
 
 import numpy as np
