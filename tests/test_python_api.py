@@ -309,3 +309,14 @@ def test_the_public_surface_is_listed_in_one_place():
                 assert member.__doc__, (cls, attribute)
     with pytest.raises(AttributeError):
         nnfs_cli.no_such_name
+
+
+def test_a_bad_data_file_is_a_data_error(tmp_path):
+    (tmp_path / "t.csv").write_text("a,b\n1,2\n3\n")
+    config = {"data": {"name": "csv", "path": str(tmp_path / "t.csv")},
+              "model": [{"dense": 2}, "softmax"], "loss": "categorical_crossentropy",
+              "optimizer": "adam"}
+    with pytest.raises(nnfs_cli.DataError) as error:
+        nnfs_cli.train(config, tmp_path / "run", quiet=True)
+    assert str(error.value) == f"{tmp_path / 't.csv'}:3: 1 value, but the header has 2 columns"
+    assert error.value.exit_code == 1 and isinstance(error.value, NnfsError)

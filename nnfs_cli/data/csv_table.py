@@ -15,7 +15,7 @@ from nnfs_cli.data.rows import Rows, read_rows
 from nnfs_cli.data.table_encoding import TableEncoder
 from nnfs_cli.data.table_learning import learn
 from nnfs_cli.data.tables import read_table, table_of_records
-from nnfs_cli.errors import NnfsError
+from nnfs_cli.errors import DataError
 from nnfs_cli.registry import DATASETS
 
 
@@ -159,13 +159,13 @@ class CsvTable(Dataset):
         if path.suffix.lower() == ".npy":
             features = encoder.state["features"]
             if any(feature["kind"] != "number" for feature in features):
-                raise NnfsError(f"{path}: this model was trained on text columns too; give a "
+                raise DataError(f"{path}: this model was trained on text columns too; give a "
                                 "CSV file with the training file's columns")
             raw = read_rows(path, len(features)).astype(np.float64)
             return Rows(encoder.transform(raw))
         table = read_table(path, self.delimiter, limits.get("rows_bytes"), "rows_bytes")
         if len(table) > limits.get("rows"):
-            raise NnfsError(f"{path}: {len(table):,} rows, more than the limit of "
+            raise DataError(f"{path}: {len(table):,} rows, more than the limit of "
                             f"{limits.get('rows'):,} {limits.hint('rows')}")
         raw, _, _ = encoder.encode_raw(table, "predict")
         encoder.check_size(len(raw), path)

@@ -21,7 +21,7 @@ from nnfs_cli.atomic import atomic_path
 from nnfs_cli.compat import quiet_opencv
 from nnfs_cli.data.image_limits import OPENCV_REFUSAL, read_encoded, too_many_pixels
 from nnfs_cli.data.npy import Npz
-from nnfs_cli.errors import ConfigError, NnfsError
+from nnfs_cli.errors import ConfigError, DataError, NnfsError
 
 CACHE = "cache.npz"
 CACHE_FORMAT = 3
@@ -30,7 +30,7 @@ CENTRE = 127.5   # pixels 0-255 -> [-1, 1]: (x - 127.5) / 127.5, as the book sca
 _NAME = operator.attrgetter("name")
 
 
-class UnreadableImage(NnfsError):
+class UnreadableImage(DataError):
     """A file that cannot be read or decoded as a picture."""
 
     def __init__(self, path, reason):
@@ -156,7 +156,7 @@ class ImageTree:
                                f"{error.strerror or error}")
         if self.skipped and not self.skip_unreadable:
             path, reason = self.skipped[0]
-            raise NnfsError(f"{path}: {reason}")
+            raise DataError(f"{path}: {reason}")
         return arrays
 
     def build_cache(self):
@@ -188,9 +188,9 @@ class ImageTree:
         except FileNotFoundError as error:
             if error.filename == folder:
                 return []
-            raise NnfsError(f"cannot read {error.filename}: {error.strerror}") from None
+            raise DataError(f"cannot read {error.filename}: {error.strerror}") from None
         except OSError as error:
-            raise NnfsError(f"cannot read {error.filename or folder}: "
+            raise DataError(f"cannot read {error.filename or folder}: "
                             f"{error.strerror or error}") from None
 
     def _listing(self):
@@ -286,7 +286,7 @@ class ImageTree:
             return image
         if not self.fit:
             height, width = self.size
-            raise NnfsError(f"{path} is {image.shape[1]}x{image.shape[0]}, "
+            raise DataError(f"{path} is {image.shape[1]}x{image.shape[0]}, "
                             f"expected {width}x{height}")
         from nnfs_cli.data.photos import fit_into
         return fit_into(np.ascontiguousarray(image), self.size)

@@ -18,7 +18,7 @@ import numpy as np
 
 from nnfs_cli import files, limits
 from nnfs_cli.data.archive import open_zip
-from nnfs_cli.errors import NnfsError
+from nnfs_cli.errors import DataError
 
 _READERS = {(1, 0): (np.lib.format.read_array_header_1_0, "<H"),
             (2, 0): (np.lib.format.read_array_header_2_0, "<I")}
@@ -39,7 +39,7 @@ def load_npy(path, limit=None, limit_name=None):
         try:
             return np.load(f, allow_pickle=False)
         except (OSError, ValueError, EOFError) as error:
-            raise NnfsError(f"{path}: not a .npy array ({_first_line(error)})") from None
+            raise DataError(f"{path}: not a .npy array ({_first_line(error)})") from None
 
 
 def check_header(stream, size, source, refuse=None):
@@ -60,12 +60,12 @@ def check_header(stream, size, source, refuse=None):
             raise ValueError(f"a header of {length:,} bytes")   # read nothing of it
         shape, _, dtype = reader(io.BytesIO(length_bytes + _exactly(stream, length)))
     except (OSError, ValueError, EOFError, SyntaxError, struct.error) as error:
-        raise NnfsError(f"{source}: not a .npy array ({_first_line(error)})") from None
+        raise DataError(f"{source}: not a .npy array ({_first_line(error)})") from None
     if dtype.hasobject:
-        raise NnfsError(f"{source}: holds Python objects, not numbers")
+        raise DataError(f"{source}: holds Python objects, not numbers")
     needed = math.prod(shape) * dtype.itemsize
     if needed > size - header or math.prod(shape) > size:
-        raise NnfsError(f"{source}: " + (refuse(shape, needed) if refuse else
+        raise DataError(f"{source}: " + (refuse(shape, needed) if refuse else
                                          f"its header claims an array of shape {shape} "
                                          f"({needed:,} bytes), but the file holds "
                                          f"{size - header:,}"))
@@ -138,7 +138,7 @@ class Npz:
                 array = np.lib.format.read_array(_Bounded(member, room, source),
                                                  allow_pickle=False)
         except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
-            raise NnfsError(f"{source}: not a readable array ({_first_line(error)})") from None
+            raise DataError(f"{source}: not a readable array ({_first_line(error)})") from None
         if compressed:
             self.inflated += needed
         return array
@@ -156,7 +156,7 @@ class _Bounded:
         data = self.stream.read(size)
         self.position += len(data)
         if self.position > self.room:
-            raise NnfsError(f"{self.source}: inflates to more than the {self.room:,} bytes "
+            raise DataError(f"{self.source}: inflates to more than the {self.room:,} bytes "
                             "it may hold")
         return data
 

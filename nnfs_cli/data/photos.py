@@ -14,7 +14,7 @@ import numpy as np
 
 from nnfs_cli.compat import quiet_opencv
 from nnfs_cli.data.image_limits import OPENCV_REFUSAL, read_encoded, too_many_pixels
-from nnfs_cli.errors import NnfsError
+from nnfs_cli.errors import DataError
 
 SIZE = 28
 TOLERANCE = 32  # grey levels from the background that still count as background (JPEG noise)
@@ -68,10 +68,10 @@ def read_image(path):
                     img = cv2.imdecode(buf, cv2.IMREAD_ANYDEPTH | cv2.IMREAD_ANYCOLOR)
             except cv2.error as error:
                 if OPENCV_REFUSAL in str(error):
-                    raise NnfsError(f"{path}: {too_many_pixels()}") from None
+                    raise DataError(f"{path}: {too_many_pixels()}") from None
                 img = None
     if img is None or img.size == 0:
-        raise NnfsError(f"{path}: not an image OpenCV can read")
+        raise DataError(f"{path}: not an image OpenCV can read")
     img = _to_uint8(img)
     if img.ndim == 2:
         return img

@@ -7,7 +7,7 @@ import numpy as np
 
 from nnfs_cli import files, limits
 from nnfs_cli.data.npy import load_npy
-from nnfs_cli.errors import NnfsError
+from nnfs_cli.errors import DataError
 
 ROW_SUFFIXES = (".npy", ".csv")
 
@@ -33,22 +33,22 @@ def read_rows(path, n_inputs):
     else:
         x = _load_csv(path, limit)
     if x.dtype.kind not in "fiu":
-        raise NnfsError(f"{path}: expected numbers, got an array of {x.dtype}")
+        raise DataError(f"{path}: expected numbers, got an array of {x.dtype}")
     if x.ndim == 1:
         x = x.reshape(-1, 1) if n_inputs == 1 else x.reshape(1, -1)
     if x.ndim != 2 or len(x) == 0:
-        raise NnfsError(f"{path}: expected rows of features, got an array of shape {x.shape}")
+        raise DataError(f"{path}: expected rows of features, got an array of shape {x.shape}")
     if len(x) > limits.get("rows"):
-        raise NnfsError(f"{path}: {len(x):,} rows, more than the limit of "
+        raise DataError(f"{path}: {len(x):,} rows, more than the limit of "
                         f"{limits.get('rows'):,} {limits.hint('rows')}")
     if x.shape[1] != n_inputs:
-        raise NnfsError(f"{path}: rows have {x.shape[1]} value(s), but the model takes "
+        raise DataError(f"{path}: rows have {x.shape[1]} value(s), but the model takes "
                         f"{n_inputs} input(s)")
     x = x.astype(np.float32)
     finite = np.isfinite(x).all(axis=1)
     if not finite.all():
         row = int(np.argmin(finite))
-        raise NnfsError(f"{path}: row {row + 1} holds {x[row][~np.isfinite(x[row])][0]}, "
+        raise DataError(f"{path}: row {row + 1} holds {x[row][~np.isfinite(x[row])][0]}, "
                         "not a finite number")
     return x
 
@@ -63,7 +63,7 @@ def _load_csv(path, limit):
                 f.seek(0)
                 return np.loadtxt(f, delimiter=",", ndmin=2, dtype=np.float64, skiprows=1)
         except (OSError, ValueError, EOFError) as error:
-            raise NnfsError(f"{path}: not a CSV file of numbers ({_first_line(error)})") from None
+            raise DataError(f"{path}: not a CSV file of numbers ({_first_line(error)})") from None
 
 
 def _first_line(error):

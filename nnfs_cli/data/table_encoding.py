@@ -7,7 +7,7 @@ import numpy as np
 
 from nnfs_cli import limits
 from nnfs_cli.data.tables import Column
-from nnfs_cli.errors import NnfsError
+from nnfs_cli.errors import DataError
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 
@@ -59,7 +59,7 @@ class TableEncoder:
         why = (f"; one-hot encoding {len(text)} text column(s) makes most of them (the widest, "
                f"{widest['name']!r}, has {len(widest['categories']):,} categories; leave "
                "columns of identifiers out with data.features)" if widest else "")
-        raise NnfsError(f"{path}: {rows:,} rows x {width:,} inputs is {rows * width:,} values "
+        raise DataError(f"{path}: {rows:,} rows x {width:,} inputs is {rows * width:,} values "
                         f"once encoded, more than the limit of {limit:,} "
                         f"{limits.hint('table_values')}{why}")
 
@@ -82,7 +82,7 @@ class TableEncoder:
         columns = {name: table.parsed(name) for name in names}
         keep = rows_to_keep(columns, state["missing"], purpose)
         if not len(keep):
-            raise NnfsError(f"{table.path}: no rows left once rows with missing cells are dropped")
+            raise DataError(f"{table.path}: no rows left once rows with missing cells are dropped")
         kept, columns = subset(table, columns, keep)
         numbers = {feature["name"] for feature in state["features"] if feature["kind"] == "number"}
         check_missing(kept, columns, state["missing"], purpose, numbers)
@@ -155,7 +155,7 @@ class TableEncoder:
         unknown = np.flatnonzero(known[index] != found)
         if len(unknown):
             row = unknown[0]
-            raise NnfsError(f"{table.where(row)}: column {name!r}: class {column.text[row]!r} is "
+            raise DataError(f"{table.where(row)}: column {name!r}: class {column.text[row]!r} is "
                             f"not one of the training file's ({', '.join(state['class_names'])})")
         return index.astype(np.int64)
 
@@ -181,7 +181,7 @@ def check_missing(table, columns, missing, purpose, numbers=()):
             continue
         rows = np.flatnonzero(column.missing)
         if len(rows):
-            raise NnfsError(f"{table.where(rows[0])}: column {name!r} is empty; "
+            raise DataError(f"{table.where(rows[0])}: column {name!r} is empty; "
                             + _missing_hint(missing, purpose))
 
 
@@ -214,7 +214,7 @@ def _raw_feature(table, feature, column):
     unseen = np.flatnonzero((categories[index] != found) & ~column.missing)
     if len(unseen):
         row = unseen[0]
-        raise NnfsError(f"{table.where(row)}: column {feature['name']!r}: category "
+        raise DataError(f"{table.where(row)}: column {feature['name']!r}: category "
                         f"{found[row]!r} was not in the training rows "
                         f"({_few(feature['categories'])})")
     return np.where(column.missing, np.nan, index)
@@ -224,7 +224,7 @@ def _refuse_beyond_float32(table, name, column):
     beyond = np.flatnonzero(np.abs(column.values) > FLOAT32_MAX)   # NaN (missing) is not
     if len(beyond):
         row = beyond[0]
-        raise NnfsError(f"{table.where(row)}: column {name!r}: {column.text[row]} is beyond "
+        raise DataError(f"{table.where(row)}: column {name!r}: {column.text[row]} is beyond "
                         f"the range of float32 (up to {FLOAT32_MAX:.1e} in size), in which "
                         "the model computes")
 
@@ -233,7 +233,7 @@ def refuse_text(table, name, column, hint):
     rows = np.flatnonzero(column.not_numbers)
     if len(rows):
         row = rows[0]
-        raise NnfsError(f"{table.where(row)}: column {name!r}: {column.text[row]!r} is not a "
+        raise DataError(f"{table.where(row)}: column {name!r}: {column.text[row]!r} is not a "
                         f"number; {hint}")
 
 
@@ -261,14 +261,14 @@ def _check_same_columns(table, columns, reference):
     # The training file itself, changed since the run was trained on it, or another file.
     since = (f"{reference}'s" if str(reference) != str(table.path)
              else "those the run was trained on")
-    raise NnfsError(f"{table.path}:{table.header_line}: the columns differ from {since}: "
+    raise DataError(f"{table.path}:{table.header_line}: the columns differ from {since}: "
                     + "; ".join(parts))
 
 
 def _check_has(table, names):
     missing = [name for name in names if name not in table.columns]
     if missing:
-        raise NnfsError(f"{table.path}:{table.header_line}: no column "
+        raise DataError(f"{table.path}:{table.header_line}: no column "
                         f"{', '.join(map(repr, missing))}; the model was trained on "
                         f"{', '.join(names)}")
 

@@ -6,7 +6,7 @@ import numpy as np
 
 from nnfs_cli.data.table_encoding import check_missing, refuse_text, rows_to_keep, subset
 from nnfs_cli.data.tables import is_integral, number_name, parse_column
-from nnfs_cli.errors import ConfigError, NnfsError
+from nnfs_cli.errors import ConfigError, DataError
 
 AUTO_CLASSES = 20   # task: auto takes whole numbers with at most this many values for classes
 MAX_CATEGORIES = 1000   # more distinct texts in a feature column is an identifier, not categories
@@ -30,7 +30,7 @@ def learn(table, options):
     columns = {name: table.parsed(name) for name in [target, *features]}
     keep = rows_to_keep(columns, options["missing"], "train")
     if not len(keep):
-        raise NnfsError(f"{table.path}: no rows left once rows with missing cells are dropped")
+        raise DataError(f"{table.path}: no rows left once rows with missing cells are dropped")
     table, columns = subset(table, columns, keep)
     state = {"columns": list(table.header), "target": target, "missing": options["missing"],
              "scale": options["scale"], "scale_target": options["scale_target"]}
@@ -44,7 +44,7 @@ def learn(table, options):
                   "train", numbers)
     for name in features:
         if name in numbers and columns[name].missing.all():   # no mean to fill in
-            raise NnfsError(f"{table.path}: column {name!r} is empty in every row; leave it "
+            raise DataError(f"{table.path}: column {name!r} is empty in every row; leave it "
                             "out with data.features")
     return state
 
@@ -105,7 +105,7 @@ def _learn_target(table, name, column, task):
         learnt = {"labels": "numbers", "class_values": values.tolist(),
                   "class_names": [number_name(value) for value in values]}
     if len(learnt["class_names"]) < 2:
-        raise NnfsError(f"{table.path}: the target column {name!r} holds one class only "
+        raise DataError(f"{table.path}: the target column {name!r} holds one class only "
                         f"({learnt['class_names'][0]!r}); a classifier needs two or more")
     return {"task": task, **learnt}
 
@@ -114,7 +114,7 @@ def _learn_feature(table, name, column, categorical):
     if categorical or column.numeric_share < 0.5:
         categories = np.unique(column.text[~column.missing]).tolist()
         if len(categories) > MAX_CATEGORIES:
-            raise NnfsError(f"{table.path}: column {name!r} holds {len(categories)} different "
+            raise DataError(f"{table.path}: column {name!r} holds {len(categories)} different "
                             f"texts, more than the {MAX_CATEGORIES} categories a column may "
                             "have; if it names or numbers the rows, leave it out with "
                             "data.features")
