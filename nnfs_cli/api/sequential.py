@@ -152,7 +152,8 @@ class Sequential:
             for line in model_summary(model.input_shape, model.summary()):
                 reporter.line(line)
         trainer = Trainer(model, fitted.optimizer, fitted.metric, config["training"],
-                          fitted.rngs[1], fitted.rngs[0], reporter, callbacks=callbacks)
+                          fitted.rngs[1], fitted.rngs[0], reporter, callbacks=callbacks,
+                          scoring=components.scoring(config, data, model))
         trainer.history = [dict(row, epoch=row["epoch"]) for row in fitted.history]
         trainer.options = dict(config["training"], epochs=len(fitted.history) + epochs)
         started = time.perf_counter()

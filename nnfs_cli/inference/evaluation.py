@@ -44,23 +44,30 @@ def evaluate_run(run, split=None, batch_size=None):
     metric.load_state_dict(run.summary.get("metric_state")
                            or {"precision": run.summary.get("regression_precision")})
     metric.fit(prepare(splits.y_train, run.data))
-    loss, accuracy = evaluate(run.model, metric, x, y, batch_size)
-    report = {"split": split, "samples": len(x), "params": run.params_path.name,
-              "loss": loss, "accuracy": accuracy}
+    scores = components.scoring(config, run.data, run.model).fresh()
+    loss, accuracy = evaluate(run.model, metric, x, y, batch_size, scores)
+    report = {"split": split, "samples": len(x), "params": run.params_path.name, "loss": loss}
     outputs = run.outputs(x, batch_size)
     if run.task == "regression":
         # On the targets' own scale (a csv data set may standardise them inside).
         restore = run.data.restore_targets
         errors = restore(outputs).astype(np.float64) - restore(y)
         steps = run.data.output_postprocessing()
-        report.update(mse=float(np.mean(np.square(errors), dtype=np.float64)),
-                      mae=float(np.mean(np.abs(errors), dtype=np.float64)),
-                      precision=metric.precision * (steps.multiply if steps else 1))
-    else:
-        predicted = np.argmax(run.class_scores(outputs), axis=1)
-        matrix = confusion_matrix(np.asarray(labels), predicted, len(run.class_names))
-        report["per_class"] = per_class(matrix, run.class_names)
-        report["confusion_matrix"] = matrix.tolist()
+        mse = float(np.mean(np.square(errors), dtype=np.float64))
+        report.update(mse=mse, rmse=float(np.sqrt(mse)),
+                      mae=float(np.mean(np.abs(errors), dtype=np.float64)))
+        report.update({score.name: score.result() for score in scores
+                       if score.name not in report})
+        # The book's figure, under its own name: outputs within the tolerance of the target.
+        report.update(book_accuracy=accuracy, book_accuracy_tolerance=metric.precision * (
+            abs(steps.multiply) if steps else 1))
+        return report
+    report["accuracy"] = accuracy
+    report.update({score.name: score.result() for score in scores})
+    predicted = np.argmax(run.class_scores(outputs), axis=1)
+    matrix = confusion_matrix(np.asarray(labels), predicted, len(run.class_names))
+    report["per_class"] = per_class(matrix, run.class_names)
+    report["confusion_matrix"] = matrix.tolist()
     return report
 
 
@@ -110,12 +117,20 @@ def format_text(report):
 
 def format_report(report):
     """The lines `nnfs evaluate` prints."""
-    lines = [f"{report['split']} split, {report['samples']} samples ({report['params']}): "
-             f"loss {report['loss']:.4f}  accuracy {report['accuracy']:.4f}"]
+    head = f"{report['split']} split, {report['samples']} samples ({report['params']}): " \
+           f"loss {report['loss']:.4f}"
     if "mse" in report:
-        lines.append(f"mse {report['mse']:.6g}  mae {report['mae']:.6g}  "
-                     f"(accuracy counts outputs within {report['precision']:.6g} of the target)")
-        return lines
+        return [head + f"  r2 {report['r2']:.4f}" if report.get("r2") is not None else head,
+                f"mae {report['mae']:.6g}  rmse {report['rmse']:.6g}  mse {report['mse']:.6g}  "
+                f"(on the target's own scale)",
+                f"book_accuracy {report['book_accuracy']:.4f} (outputs within "
+                f"{report['book_accuracy_tolerance']:.6g} of the target, the book's measure)"]
+    lines = [head + f"  accuracy {report['accuracy']:.4f}"]
+    extra = [f"{key} {value:.4f}" for key, value in report.items() if key not in
+             ("split", "samples", "params", "loss", "accuracy", "per_class", "confusion_matrix")
+             and isinstance(value, float)]
+    if extra:
+        lines.append("  ".join(extra))
     rows = report["per_class"]
     label = max(len(_row_label(row)) for row in rows)
     lines += ["", f"{'class':<{label}}  precision  recall      f1  support"]

@@ -69,6 +69,16 @@ def metric(config):
     return METRICS.create(config["metric"])
 
 
+def scoring(config, data, model):
+    """The run's `metrics` beyond its accuracy (core/scores.py), for `data` as loaded: a
+    classifier's width, and a regression's outputs on the target's own scale."""
+    from nnfs_cli.core.scores import Scoring
+    width = model.shapes[-1][0] if model.shapes and len(model.shapes[-1]) == 1 else None
+    classes = max(width or 0, 2) if model.loss.task == "classification" else None
+    steps = data.output_postprocessing() if model.loss.task == "regression" else None
+    return Scoring(config.get("metrics") or [], classes, steps.multiply if steps else 1.0)
+
+
 def check_batch_memory(config, model, splits, source=None):
     """ConfigError naming training.batch_size when one batch (of training, validation or
     test samples) would make more values in the layers than the limit."""

@@ -216,11 +216,16 @@ def write_params(run_dir, parameters, name="params.pkl"):
 
 
 def write_metrics(run_dir, rows):
+    """metrics.csv: METRIC_COLUMNS, then the `metrics` scores the rows hold (f1_macro,
+    val_f1_macro...); an empty cell where a score has no value."""
+    columns = list(METRIC_COLUMNS)
+    columns += [key for key in dict.fromkeys(key for row in rows for key in row)
+                if key not in columns]
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=METRIC_COLUMNS, lineterminator="\n")
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({key: _csv_value(row[key]) for key in METRIC_COLUMNS})
+        writer.writerow({key: _csv_value(row.get(key)) for key in columns})
     atomic.write_text(Path(run_dir) / "metrics.csv", buffer.getvalue())
 
 

@@ -4,6 +4,7 @@ config's, and every parameter is tried on the base config before any trial start
 
 import copy
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,12 +13,29 @@ from nnfs_cli import files, limits, validators
 from nnfs_cli.config import resolve
 from nnfs_cli.config.loading import decode, parse_yaml
 from nnfs_cli.config.overrides import set_path
+from nnfs_cli.core import scores
+from nnfs_cli.core.scores import lower_is_better
 from nnfs_cli.errors import ConfigError
 from nnfs_cli.registry import DATASETS, parse_entry, suggestion
 from nnfs_cli.sweep.parameters import check, parse, try_on_base
 
 TOP_LEVEL = ("base", "metric", "goal", "method", "trials", "seed", "pruner", "parameters")
 METRICS = ("val_loss", "val_accuracy", "loss", "accuracy", "test_loss", "test_accuracy")
+SCORE = re.compile(r"(val_|test_)?(top_\d+_accuracy|[a-z0-9_]+)$")
+
+
+def _metric(value):
+    """A metrics.csv or summary.json figure: the loss and accuracy of a split, or a split's
+    score of the base config's `metrics` (val_f1_macro, test_r2...)."""
+    if value in METRICS:
+        return value
+    match = SCORE.match(value) if isinstance(value, str) else None
+    if match and any(scores.problem(match.group(2), task) is None
+                     for task in ("classification", "regression")):
+        return value
+    raise ValueError(f"expected one of {', '.join(METRICS)}, or a score of the base config's "
+                     f"metrics (val_f1_macro, test_r2...), got {validators.show(value)}"
+                     + suggestion(value, METRICS))
 GOALS = ("minimize", "maximize")
 METHODS = ("tpe", "random", "grid")
 PRUNERS = {"median": {"startup_trials": 5, "warmup_epochs": 0}, "none": {}}
@@ -85,8 +103,8 @@ def load(path, trials=None):
         if key not in raw:
             problems.append(f"{key}: required")
 
-    metric = check("metric", raw.get("metric", "val_loss"), validators.one_of(*METRICS), problems)
-    default_goal = "minimize" if metric and metric.endswith("loss") else "maximize"
+    metric = check("metric", raw.get("metric", "val_loss"), _metric, problems)
+    default_goal = "minimize" if metric and lower_is_better(metric) else "maximize"
     goal = check("goal", raw.get("goal", default_goal), validators.one_of(*GOALS), problems)
     method = check("method", raw.get("method", "tpe"), validators.one_of(*METHODS), problems)
     seed = check("seed", raw.get("seed", 0), validators.non_negative_int, problems)
@@ -107,6 +125,11 @@ def load(path, trials=None):
         if metric and metric.startswith("test_") and test_split is False:
             problems.append(f"metric: data set {base['data']['name']!r} has no test split; "
                             f"use {metric.replace('test_', 'val_')}")
+        score = metric.split("_", 1)[1] if metric and metric.startswith(("val_", "test_")) \
+            else metric
+        if metric and metric not in METRICS and score not in base["metrics"]:
+            problems.append(f"metric: {metric} is not one of the base config's metrics "
+                            f"({', '.join(base['metrics'])}); add {score} to its `metrics`")
     trials = _trials(raw.get("trials"), trials, method, parameters, problems)
     if problems:
         raise ConfigError(problems, source)

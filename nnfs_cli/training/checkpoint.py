@@ -40,7 +40,8 @@ def progress(state, path):
             if _count(row["epoch"], f"{where}.epoch") != index + 1:
                 raise _Bad(f"{where}.epoch: expected {index + 1}, got {show(row['epoch'])}")
             for key in METRIC_COLUMNS[1:]:
-                _number(row[key], f"{where}.{key}")
+                if not (key.startswith("val_") and row[key] is None):   # no validation split
+                    _number(row[key], f"{where}.{key}")
         _position(trainer["position"], len(history))
         _best(trainer["best"], len(history))
         if not isinstance(trainer["stopped_early"], bool):

@@ -158,9 +158,11 @@ class Run:
         prepare = self.model.loss.prepare_targets
         self.y_train = prepare(splits.y_train, data)
         self.y_val = None if splits.y_val is None else prepare(splits.y_val, data)
+        self.scoring = components.scoring(config, data, model)
         self.trainer = Trainer(self.model, components.optimizer(config), components.metric(config),
                                config["training"], shuffle_rng, model_rng, reporter,
-                               on_epoch_end=self._epoch_done, callbacks=callbacks)
+                               on_epoch_end=self._epoch_done, callbacks=callbacks,
+                               scoring=self.scoring)
         self.wall_seconds = 0.0
         self.best_params = None
         stopping = config["training"]["early_stopping"] or {}
@@ -274,22 +276,28 @@ class Run:
     def _summary(self, status, final=False):
         trainer, history = self.trainer, self.trainer.history
         summary = {"status": status, "pid": os.getpid(), "data": self.data.name,
-                   "epochs": len(history), "configured_epochs": self.config["training"]["epochs"],
-                   "seed": self.config["seed"]}
+                   "task": self.model.loss.task, "epochs": len(history),
+                   "configured_epochs": self.config["training"]["epochs"],
+                   "seed": self.config["seed"], "metrics": self.scoring.names}
         if history:
             last = history[-1]
-            summary.update({key: last[key] for key in ("loss", "accuracy", "val_loss", "val_accuracy")})
+            summary.update({key: value for key, value in last.items()
+                            if key not in ("epoch", "lr", "seconds", "data_loss", "reg_loss")})
             if trainer.best["epoch"] is not None:   # None: trained without validation
                 best = history[trainer.best["epoch"] - 1]
                 summary["best"] = {"epoch": best["epoch"], "monitor": trainer.monitor,
                                    "val_loss": best["val_loss"],
                                    "val_accuracy": best["val_accuracy"]}
+                if trainer.monitor not in summary["best"]:
+                    summary["best"][trainer.monitor] = best[trainer.monitor]
             summary["early_stopped"] = trainer.stopped_early
         if final and self.splits.x_test is not None:
             y_test = self.model.loss.prepare_targets(self.splits.y_test, self.data)
+            test_scores = self.scoring.fresh()
             summary["test_loss"], summary["test_accuracy"] = evaluate(
                 self.model, trainer.metric, self.splits.x_test, y_test,
-                self.config["training"]["batch_size"])
+                self.config["training"]["batch_size"], test_scores)
+            summary.update({f"test_{score.name}": score.result() for score in test_scores})
             summary["test_samples"] = len(y_test)
         train_seconds = sum(row["seconds"] for row in history)
         summary.update({
@@ -311,13 +319,24 @@ class Run:
     @staticmethod
     def final_lines(summary):
         """The closing summary printed on stdout."""
-        validation = (f"  val_loss {summary['val_loss']:.4f}  val_acc {summary['val_accuracy']:.4f}"
-                      if summary.get("val_loss") is not None else "")
+        label = ("acc" if summary.get("task") != "regression" else
+                 "book_acc" if "book_accuracy" in summary.get("metrics", ()) else None)
+
+        def figures(prefix):
+            shown = [f"{prefix}loss {summary[prefix + 'loss']:.4f}"]
+            if label:
+                shown.append(f"{prefix}{label} {summary[prefix + 'accuracy']:.4f}")
+            shown += [f"{prefix}{name} {summary[prefix + name]:.4f}"
+                      for name in summary.get("metrics", ())
+                      if name not in ("accuracy", "book_accuracy")
+                      and summary.get(prefix + name) is not None]
+            return "  ".join(shown)
         lines = [f"finished {count(summary['epochs'], 'epoch')} in {summary['seconds']:.1f}s: "
-                 f"loss {summary['loss']:.4f}  acc {summary['accuracy']:.4f}" + validation]
+                 f"loss {summary['loss']:.4f}" + (f"  {label} {summary['accuracy']:.4f}"
+                                                  if label else "")]
+        if summary.get("val_loss") is not None:
+            lines[0] += "  " + figures("val_")
         if "test_loss" in summary:
             # data.limit can leave a few test samples: say over how many the figures are.
-            lines.append(f"test_loss {summary['test_loss']:.4f}  "
-                         f"test_acc {summary['test_accuracy']:.4f}  "
-                         f"(on {count(summary['test_samples'], 'test sample')})")
+            lines.append(figures("test_") + f"  (on {count(summary['test_samples'], 'test sample')})")
         return lines
