@@ -25,8 +25,11 @@ NAME_CHARS = 100   # like a run's name: a folder name has 255 bytes at most
               "sweep file's name without .yaml).")
 @click.option("--report", "report_only", is_flag=True,
               help="Run no trials: print the table and write sweep.csv, best.yaml and sweep.png.")
+@click.option("--tensorboard", is_flag=True,
+              help="Every trial writes TensorBoard event files (logging.tensorboard), so "
+              "`tensorboard --logdir runs/sweeps/NAME` lines them up in its HParams table.")
 @with_default_threads
-def sweep(sweep_path, workers, trials, storage_url, name, report_only):
+def sweep(sweep_path, workers, trials, storage_url, name, report_only, tensorboard):
     """Search the parameters that SWEEP lists on top of its base training config.
 
     Each trial is a run directory runs/sweeps/NAME/trial-0007/ (nnfs evaluate, predict,
@@ -51,6 +54,10 @@ def sweep(sweep_path, workers, trials, storage_url, name, report_only):
     from nnfs_cli.sweep import study as studies
 
     parsed = spec.load(sweep_path, trials)
+    if tensorboard:
+        from nnfs_cli.training.tensorboard import summary_writer
+        summary_writer()   # the one line that says what to install, before any trial
+        parsed.base["logging"]["tensorboard"] = True
     if name is None:
         name = default_name(Path(sweep_path).stem)
     elif not NAME.fullmatch(name):

@@ -266,10 +266,14 @@ def metrics_problems(config, task):
     stopping = config["training"].get("early_stopping")
     if stopping and not found:
         monitors = monitor_names(config["metrics"])
-        if stopping["monitor"] not in monitors:
+        monitor = stopping["monitor"]
+        if monitor not in monitors and scores.problem(monitor[4:], task) is None:
+            found.append(f"training.early_stopping.monitor: {monitor} needs {monitor[4:]} "
+                         f"in `metrics` (they are: {', '.join(config['metrics'])})")
+        elif monitor not in monitors:
             found.append(f"training.early_stopping.monitor: expected one of "
-                         f"{', '.join(monitors)}, got {validators.show(stopping['monitor'])}"
-                         + suggestion(stopping["monitor"], monitors))
+                         f"{', '.join(monitors)}, got {validators.show(monitor)}"
+                         + suggestion(monitor, monitors))
     return found
 
 

@@ -265,5 +265,12 @@ class Regression(Score):
         return float(r2.mean())
 
 
+def confusion_matrix(labels, predicted, classes):
+    """counts[true class, predicted class]."""
+    counts = np.zeros((classes, classes), dtype=np.int64)
+    np.add.at(counts, (labels, predicted), 1)
+    return counts
+
+
 def _ratio(top, bottom):
     return np.divide(top, bottom, out=np.zeros(len(top)), where=bottom > 0)

@@ -8,6 +8,7 @@ from nnfs_cli.errors import ConfigError, NnfsError
 from nnfs_cli.reporter import Reporter, printable
 from nnfs_cli.runs import components
 from nnfs_cli.core.model import evaluate
+from nnfs_cli.core.scores import confusion_matrix
 
 WIDTH = 100  # the confusion matrix is printed in column blocks that fit this many characters
 
@@ -69,13 +70,6 @@ def evaluate_run(run, split=None, batch_size=None):
     report["per_class"] = per_class(matrix, run.class_names)
     report["confusion_matrix"] = matrix.tolist()
     return report
-
-
-def confusion_matrix(labels, predicted, classes):
-    """counts[true class, predicted class]."""
-    counts = np.zeros((classes, classes), dtype=np.int64)
-    np.add.at(counts, (labels, predicted), 1)
-    return counts
 
 
 def per_class(matrix, names):

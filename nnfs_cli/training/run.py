@@ -44,6 +44,9 @@ def train(config, run_dir, reporter, download=True, source=None, on_epoch_end=No
     then ends with status pruned); `callbacks` (training/callbacks.py) see every batch and
     epoch. Returns an Outcome."""
     rundir.check_new(run_dir)   # before the data loads: a taken name is the caller's mistake
+    if config["logging"]["tensorboard"]:
+        from nnfs_cli.training.tensorboard import summary_writer
+        summary_writer()   # the one line that says what to install, before any work
     config, changed = components.with_absolute_paths(config)
     data, splits = _load_data(config, reporter, download, source)
     rngs = components.rngs(config["seed"])
@@ -159,6 +162,8 @@ class Run:
         self.y_train = prepare(splits.y_train, data)
         self.y_val = None if splits.y_val is None else prepare(splits.y_val, data)
         self.scoring = components.scoring(config, data, model)
+        self.tensorboard = self._tensorboard(config)
+        callbacks = [*callbacks, *([self.tensorboard] if self.tensorboard else [])]
         self.trainer = Trainer(self.model, components.optimizer(config), components.metric(config),
                                config["training"], shuffle_rng, model_rng, reporter,
                                on_epoch_end=self._epoch_done, callbacks=callbacks,
@@ -190,8 +195,27 @@ class Run:
         self.started = time.perf_counter()
         self.last_save = self.started
 
+    def _tensorboard(self, config):
+        """The TensorBoard callback when `logging.tensorboard` is on (training/tensorboard.py)."""
+        options = config["logging"]
+        if not options["tensorboard"]:
+            return None
+        from nnfs_cli.training.tensorboard import TensorBoard
+        validation = None if self.splits.x_val is None else (self.splits.x_val, self.y_val)
+        names = self.data.class_names if self.model.loss.task == "classification" else None
+        return TensorBoard(self.run_dir, config,
+                           model_summary(self.model.input_shape, self.model.summary()),
+                           validation, names, options["steps"], options["histograms"])
+
     def train(self):
         """Train to the end; returns an Outcome. Raises Interrupted or Diverged."""
+        try:
+            return self._train()
+        finally:
+            if self.tensorboard is not None:
+                self.tensorboard.close()
+
+    def _train(self):
         trainer, splits = self.trainer, self.splits
         rundir.write_summary(self.run_dir, self._summary("running"))
         try:
@@ -266,7 +290,9 @@ class Run:
         if trainer.history:   # drawn after: slow, and a second Ctrl-C need not wait for it
             from nnfs_cli.runs.plots import plot_curves
             plot_curves(trainer.history, run_dir / "curves.png", title=str(run_dir.name),
-                        best_epoch=trainer.best["epoch"], monitor=trainer.monitor)
+                        best_epoch=trainer.best["epoch"], monitor=trainer.monitor,
+                        accuracy="accuracy" if trainer.loss.task != "regression"
+                        else "the book's accuracy")
         self.last_save = time.perf_counter()
         return summary
 
