@@ -15,6 +15,7 @@ from nnfs_cli.errors import BadUsage, ConfigError, NnfsError
 from nnfs_cli.reporter import count, model_summary
 from nnfs_cli.runs import components, rundir
 from nnfs_cli.training import checkpoint
+from nnfs_cli.training.decision_regions import DecisionRegions
 from nnfs_cli.runs.saved import read_summary
 from nnfs_cli.training.signals import EXIT_CODES, deferred, graceful_stop
 from nnfs_cli.training.trainer import Diverged, Pruned, Stopped, Trainer, evaluate
@@ -158,6 +159,11 @@ class Run:
         prepare = self.model.loss.prepare_targets
         self.y_train = prepare(splits.y_train, data)
         self.y_val = None if splits.y_val is None else prepare(splits.y_val, data)
+        # decision_regions.png (and .gif) when the model's inputs can be drawn: None if not
+        self.regions = DecisionRegions.for_run(config, self.run_dir, data, splits, model,
+                                               reporter)
+        if self.regions is not None:
+            callbacks = [*callbacks, self.regions]
         self.trainer = Trainer(self.model, components.optimizer(config), components.metric(config),
                                config["training"], shuffle_rng, model_rng, reporter,
                                on_epoch_end=self._epoch_done, callbacks=callbacks)
@@ -265,6 +271,8 @@ class Run:
             from nnfs_cli.runs.plots import plot_curves
             plot_curves(trainer.history, run_dir / "curves.png", title=str(run_dir.name),
                         best_epoch=trainer.best["epoch"], monitor=trainer.monitor)
+            if self.regions is not None:
+                self.regions.saved(final)
         self.last_save = time.perf_counter()
         return summary
 
