@@ -464,3 +464,30 @@ def test_the_python_api_gives_what_the_commands_print(repo_root, tmp_path):
     assert len(found.rates) == 40 and found.suggestion == found.minimum
     found.plot(tmp_path / "lr.png")
     assert Image.open(tmp_path / "lr.png").size == (700, 450)
+
+
+def test_a_two_column_csv_is_drawn_in_its_own_units(tmp_path):
+    from own_data import write_csv
+    rng = np.random.default_rng(1)
+    a, b = rng.uniform(100, 200, 240), rng.uniform(-3, 3, 240)
+    label = np.where(a - 150 > 20 * b, "high", "low")
+    write_csv(tmp_path / "two.csv", ["a", "b", "kind"],
+              [(f"{x:.2f}", f"{y:.3f}", k) for x, y, k in zip(a, b, label)])
+    config = write(tmp_path, """\
+        data: {name: csv, path: two.csv, target: kind}
+        model: [{dense: 16}, relu, {dense: 2}, softmax]
+        loss: categorical_crossentropy
+        optimizer: {name: adam, learning_rate: 0.02}
+        training: {epochs: 40, batch_size: 32}
+        """)
+    done = nnfs("train", config, "--run-dir", tmp_path / "run", "-q", cwd=tmp_path)
+    assert done.code == 0, done.stderr
+    run = nnfs_cli.load_run(tmp_path / "run")
+    names = list(run.class_names)
+    _, (xmin, xmax, ymin, ymax), _ = pixel_classes(tmp_path / "run" / regions.PICTURE, 2)
+    assert 95 < xmin < 100 and 200 < xmax < 205 and -3.4 < ymin < -3 and 3 < ymax < 3.4
+
+    def predict(xy):   # rows of the csv's feature columns, scaled by predict as in training
+        return np.array([names.index(label) for label in run.predict(xy)])
+
+    check_pixels(tmp_path / "run" / regions.PICTURE, predict, np.stack([a, b], axis=1), 2)

@@ -34,7 +34,8 @@ PICTURE_DPI, FRAME_DPI = 100, 80
 MAX_POINTS = 2000      # training points drawn: a seeded sample of larger sets
 PADDING = 0.05         # of the data's range, on each side
 SHADE = (0.3, 0.8)     # weight of the class colour at the lowest and the highest confidence
-BATCH = 8192
+BATCH = 8192          # grid points per forward pass
+SCORES = 4_000_000    # values of the widest layer held at once, at most
 
 
 def class_colors(classes):
@@ -102,16 +103,25 @@ class Plane:
             self._grid = (raw, self._raw.to_model(raw))
         return self._grid
 
-    def scores(self, model, x):
-        return class_scores(model.loss, model.predict(x, BATCH))
+    def predicted(self, model, x):
+        """(the predicted class, its score) of each row of `x`, a few rows at a time: the
+        scores of 140,000 pixels times thousands of classes (or units) would not fit in
+        memory."""
+        widest = max(int(np.prod(shape)) for shape in model.shapes)
+        rows = max(16, min(BATCH, SCORES // widest))
+        classes, confidence = [], []
+        for start in range(0, len(x), rows):
+            scores = class_scores(model.loss, model.predict(x[start:start + rows]))
+            best = np.argmax(scores, axis=1)
+            classes.append(best)
+            confidence.append(scores[np.arange(len(best)), best])
+        return np.concatenate(classes), np.concatenate(confidence)
 
     def regions(self, model):
         """(height, width, 3) uint8: the colours of the box."""
         _, _, width, height = self.box
-        scores = self.scores(model, self.grid()[1])
-        classes = scores.shape[1]
-        predicted = np.argmax(scores, axis=1)
-        confidence = scores[np.arange(len(scores)), predicted]
+        predicted, confidence = self.predicted(model, self.grid()[1])
+        classes = len(self.class_names)
         return shade(class_colors(classes), predicted, confidence, classes).reshape(height, width, 3)
 
     def validation_result(self, model):
@@ -125,8 +135,7 @@ class Plane:
             predicted = restore(model.predict(self.x_val, BATCH)).astype(np.float64)
             truth = restore(np.asarray(self.y_val, np.float32).reshape(-1, 1))
             return None, float(np.mean(np.square(predicted - truth)))
-        predicted = np.argmax(self.scores(model, self.x_val), axis=1)
-        wrong = predicted != self.y_val
+        wrong = self.predicted(model, self.x_val)[0] != self.y_val
         return wrong, 1 - float(wrong.mean())
 
     # --- the figure ---------------------------------------------------------------------
@@ -244,7 +253,8 @@ class _RawCoordinates:
         self.steps, self.names = steps, names
 
     def to_raw(self, x):
-        x = np.asarray(x, dtype=np.float64).reshape(len(x), -1)
+        x = np.asarray(x, dtype=np.float64)
+        x = x.reshape(len(x), int(np.prod(x.shape[1:])))
         if self.steps is None:
             return x
         return x * np.asarray(self.steps.divide, np.float64) + np.asarray(self.steps.subtract,
