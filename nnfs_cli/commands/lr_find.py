@@ -59,8 +59,9 @@ def lr_find(config_path, start, end, steps, overrides, run_dir, output, force, n
                                     force=force, own=[default] if output is None else [])
     result = find(config_path, overrides=overrides, download=not no_download, start=start,
                   end=end, steps=steps)
+    to_stdout = target is not None and target.to_stdout   # the picture is the output then
     for line in result.lines():
-        click.echo(line)
+        click.echo(line, err=to_stdout)
     title = f"learning-rate range test of {Path(config_path).name}"
     if run_dir is not None:
         with rundir.claim(run_dir) as folder:
@@ -69,7 +70,7 @@ def lr_find(config_path, start, end, steps, overrides, run_dir, output, force, n
         written = f"{folder / 'lr_find.png'} and {folder / 'lr_find.csv'}"
     else:
         _plot_to(result, target, title)
-        written = "standard output" if target.to_stdout else str(target.path)
+        written = "standard output" if to_stdout else str(target.path)
     click.echo(f"wrote {written}", err=True)
 
 
