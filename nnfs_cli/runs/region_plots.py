@@ -13,7 +13,6 @@ x = xmin + (c + 0.5) / width * (xmax - xmin), y = ymax - (r + 0.5) / height * (y
 """
 
 import io
-from pathlib import Path
 
 import numpy as np
 from matplotlib import colormaps
