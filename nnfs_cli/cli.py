@@ -14,6 +14,9 @@ from nnfs_cli import __version__
 from nnfs_cli.commands.download import download_fashion_command
 from nnfs_cli.commands.evaluate import evaluate
 from nnfs_cli.commands.export import export
+from nnfs_cli.commands.gradcheck import gradcheck
+from nnfs_cli.commands.lr_find import lr_find
+from nnfs_cli.commands.plot import plot
 from nnfs_cli.commands.predict import predict
 from nnfs_cli.commands.runs import runs
 from nnfs_cli.commands.sweep import sweep
@@ -147,7 +150,8 @@ def cli():
     """
 
 
-for command in (train, download_fashion_command, evaluate, predict, export, runs, sweep):
+for command in (train, download_fashion_command, evaluate, predict, export, plot, gradcheck,
+                lr_find, runs, sweep):
     cli.add_command(command)
 
 

@@ -28,9 +28,10 @@ def test_resolves_defaults(write_config):
                                     "checkpoint_seconds": 10.0, "early_stopping": None,
                                     "clip_norm": None, "clip_value": None}
     assert list(resolved) == ["seed", "data", "model", "loss", "optimizer", "metric", "metrics",
-                              "training", "logging"]
+                              "training", "logging", "plots"]
     assert resolved["metrics"] == ["accuracy"]
     assert resolved["logging"] == {"tensorboard": False, "steps": 50, "histograms": 0}
+    assert resolved["plots"] == {"decision_regions": "auto", "animate": False, "every": None}
 
 
 def test_resolved_config_resolves_to_itself(write_config):
@@ -78,7 +79,7 @@ def test_missing_and_unknown_keys(write_config):
     """
     assert problems(write_config, text) == [
         "optimiser: unknown key 'optimiser' for the config; choose from seed, data, model, "
-        "loss, optimizer, metric, metrics, training, logging (did you mean 'optimizer'?)",
+        "loss, optimizer, metric, metrics, training, logging, plots (did you mean 'optimizer'?)",
         "loss: required",
         "optimizer: required",
         "model[0].unit: unknown key 'unit' for dense; choose from units, init, weight_l1, "
@@ -144,7 +145,7 @@ def test_invalid_yaml_and_wrong_shapes(write_config):
     [problem] = problems(write_config, "data: [spiral\n")
     assert problem.startswith("invalid YAML: ")
     assert problems(write_config, "- 1\n- 2\n") == [
-        "expected a mapping with keys seed, data, model, loss, optimizer, metric, metrics, training, logging, got list"]
+        "expected a mapping with keys seed, data, model, loss, optimizer, metric, metrics, training, logging, plots, got list"]
     text = SPIRAL.replace("model:\n", "model: 3\nunused:\n")
     assert "model: expected a non-empty list of layers, got 3" in problems(write_config, text)
 
@@ -211,7 +212,7 @@ def test_names_from_keras_pytorch_and_the_book_get_ours(write_config):
             .replace("training: {", "epochs: 3\ntraining: {"))
     assert problems(write_config, text) == [
         "epochs: unknown key 'epochs' for the config; choose from seed, data, model, loss, "
-        "optimizer, metric, metrics, training, logging (did you mean 'training.epochs'?)",
+        "optimizer, metric, metrics, training, logging, plots (did you mean 'training.epochs'?)",
         "model[0].n_neurons: unknown key 'n_neurons' for dense; choose from units, init, "
         "weight_l1, weight_l2, bias_l1, bias_l2 (did you mean 'units'?)",
         "model[0].kernel_initializer: unknown key 'kernel_initializer' for dense; choose from "

@@ -20,7 +20,7 @@ from own_data import nnfs
 
 PUBLIC = ["__version__", "train", "resume", "load_run", "Run", "Sequential", "History",
           "NnfsError", "ConfigError", "BadUsage", "DataError", "Callback", "EarlyStopping",
-          "ModelCheckpoint", "layers", "optimizers", "callbacks", "book"]
+          "ModelCheckpoint", "gradcheck", "lr_find", "layers", "optimizers", "callbacks", "book"]
 
 
 def metrics_rows(run_dir):

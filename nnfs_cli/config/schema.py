@@ -12,7 +12,7 @@ from nnfs_cli.registry import (ACTIVATIONS, DATASETS, LAYERS, LOSSES, METRICS, O
                                Registry, parse_entry, suggestion)
 
 TOP_LEVEL = ("seed", "data", "model", "loss", "optimizer", "metric", "metrics", "training",
-             "logging")
+             "logging", "plots")
 REQUIRED = ("data", "model", "loss", "optimizer")
 
 
@@ -78,6 +78,22 @@ class Logging:
         pass
 
 
+class PlotOptions:
+    """The `plots:` section: decision_regions.png for inputs it can draw (auto), always
+    (true: other inputs are an error) or never; `animate` adds decision_regions.gif, a frame
+    every `every` epochs (null: about 50 frames). Checked against the model once it is built
+    (runs/regions.py: problems)."""
+
+    constraints = {
+        "decision_regions": validators.auto_or_boolean,
+        "animate": validators.boolean,
+        "every": validators.optional(validators.positive_int),
+    }
+
+    def __init__(self, decision_regions="auto", animate=False, every=None):
+        pass
+
+
 # --- validation ------------------------------------------------------------------------
 
 
@@ -115,6 +131,11 @@ def resolve(raw, source=None):
         problems.append(f"logging: expected a mapping, got {validators.show(logging)}")
         logging = {}
     resolved["logging"] = _options("logging", logging, Logging, "logging", problems)
+    plots = raw.get("plots") or {}
+    if not isinstance(plots, dict):
+        problems.append(f"plots: expected a mapping, got {validators.show(plots)}")
+        plots = {}
+    resolved["plots"] = _options("plots", plots, PlotOptions, "plots", problems)
 
     if not problems:
         _check_consistency(resolved, problems)

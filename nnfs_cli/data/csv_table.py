@@ -145,6 +145,9 @@ class CsvTable(Dataset):
             layout=f"the CSV's feature columns as {len(names)} numbers: number columns as they "
                    "are, one 0/1 column per category of a text column: " + ", ".join(names))
 
+    def input_names(self):
+        return self.encoder.input_names()
+
     def output_postprocessing(self):
         state = self.encoder.state if self.encoder else {}
         if self.task != "regression" or not state.get("scale_target"):

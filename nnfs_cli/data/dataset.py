@@ -193,6 +193,10 @@ class Dataset:
         """
         return None
 
+    def input_names(self):
+        """What each model input is, for axis labels (a csv's column names), or None."""
+        return None
+
     def prepare_rows(self, rows):
         """Raw feature rows (n, features) -> model inputs, as training prepared them."""
         return np.asarray(rows, dtype=np.float32)

@@ -17,15 +17,7 @@ def evaluate_run(run, split=None, batch_size=None):
     """Reload the run's data with its seed and score the model on `split` (default: test when
     the data set has one, else validation) the way training did; returns the eval.json dict."""
     config = run.config
-    reporter = Reporter()
-    run.data.ensure_available(False, reporter)
-    try:
-        splits = run.data.load(config["seed"], reporter)
-    except limits.BadLimit:   # a limit in the environment, the caller's to fix (exit 2)
-        raise
-    except ConfigError as error:   # the run's own config no longer fits its data files
-        raise NnfsError("\n".join(f"{run.path / 'config.yaml'}: {problem}"
-                                   for problem in error.problems)) from None
+    splits = reload_splits(run)
     split = split or ("test" if splits.x_test is not None else "validation")
     x, labels = splits.split(split)
     if x is None:
@@ -70,6 +62,19 @@ def evaluate_run(run, split=None, batch_size=None):
     report["per_class"] = per_class(matrix, run.class_names)
     report["confusion_matrix"] = matrix.tolist()
     return report
+
+
+def reload_splits(run):
+    """The SavedRun's data, loaded again with the run's seed (not downloaded)."""
+    reporter = Reporter()
+    run.data.ensure_available(False, reporter)
+    try:
+        return run.data.load(run.config["seed"], reporter)
+    except limits.BadLimit:   # a limit in the environment, the caller's to fix (exit 2)
+        raise
+    except ConfigError as error:   # the run's own config no longer fits its data files
+        raise NnfsError("\n".join(f"{run.path / 'config.yaml'}: {problem}"
+                                   for problem in error.problems)) from None
 
 
 def per_class(matrix, names):

@@ -10,8 +10,9 @@ from nnfs_cli import limits
 from nnfs_cli.config.schema import model_problems, stack_registry, task_problems
 from nnfs_cli.core.layers import ShapeError
 from nnfs_cli.core.model import Model
-from nnfs_cli.errors import ConfigError
+from nnfs_cli.errors import ConfigError, NnfsError
 from nnfs_cli.registry import DATASETS, LOSSES, METRICS, OPTIMIZERS, parse_entry
+from nnfs_cli.runs import regions
 
 
 def dataset(config):
@@ -31,6 +32,23 @@ def with_absolute_paths(config):
     return config, changed
 
 
+def load_data(config, reporter, download=True, source=None):
+    """(data set, its Splits) of the resolved `config`, downloaded if missing and
+    `download`; a data option that does not fit the files is a ConfigError naming `source`.
+    For the tools that train no run (gradcheck, lr-find)."""
+    data = dataset(config)
+    data.ensure_available(download, reporter)
+    try:
+        splits = data.load(config["seed"], reporter)
+    except ConfigError as error:
+        if error.source is not None:
+            raise
+        raise ConfigError(error.problems, source) from None
+    if len(splits.x_train) == 0:
+        raise NnfsError(f"data set {data.name} gave no training samples")
+    return data, splits
+
+
 def rngs(seed):
     """Independent generators for the model (initialisation, dropout) and for shuffling."""
     model_seed, shuffle_seed = np.random.SeedSequence(seed).spawn(2)
@@ -48,7 +66,8 @@ def model(config, data, rng, source=None):
     `source` file) if the loss does not fit the data's task, or the stack cannot take the
     samples or does not give the outputs they need. Validating the config checked this for
     data sets known before loading; the others learn their task, shapes and classes from
-    their files, so it is checked here, after loading."""
+    their files, so it is checked here, after loading. The `plots` options are checked
+    against the built model here too."""
     built = unbuilt_model(config)
     problems = (task_problems(data, built.loss)
                 or model_problems(config["model"], data, built.loss))
@@ -58,6 +77,7 @@ def model(config, data, rng, source=None):
         built.build(data.shape_for(built.layers), rng)
     except ShapeError as error:
         raise ConfigError([str(error)], source) from None
+    regions.check(config, built, source)   # the pictures `plots` asks for fit the model
     return built
 
 

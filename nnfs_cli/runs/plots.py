@@ -94,3 +94,34 @@ def plot_curves(history, path, title="", best_epoch=None, monitor="val_loss",
         figure.suptitle(title)
     with atomic_path(path) as tmp:
         figure.savefig(tmp, format="png")
+
+
+def plot_lr_find(result, path, title=""):
+    """Draw a learning-rate range test (training/lr_find.py's RangeResult) into the PNG at
+    `path` (atomically): the loss and its smoothed value against the rate on a log axis,
+    with both suggestions marked."""
+    figure = Figure(figsize=(7, 4.5), dpi=100, layout="constrained")
+    FigureCanvasAgg(figure)
+    axes = figure.subplots()
+    axes.plot(result.rates, result.losses, color="lightgray", linewidth=1, label="loss (per step)")
+    axes.plot(result.rates, result.smoothed, color="tab:blue", linewidth=2,
+              label="smoothed loss")
+    axes.set_xscale("log")
+    marks = (("suggestion: minimum / 10", result.minimum, "tab:red"),
+             ("steepest descent", result.steepest, "tab:green"))
+    for label, rate, color in marks:
+        if rate is not None:
+            axes.axvline(rate, color=color, linestyle="--", linewidth=1.2,
+                         label=f"{label}: {rate:.3g}")
+    finite = [value for value in result.smoothed if np.isfinite(value)]
+    if finite:   # the blow-up at the end would flatten the curve that matters
+        low, start = min(finite), finite[0]
+        top = max(start, low) + 0.5 * abs(start - low) + 1e-3 * abs(start)
+        axes.set_ylim(low - 0.25 * (top - low), top)
+    axes.set_xlabel("learning rate (log scale)")
+    axes.set_ylabel("training loss")
+    axes.grid(True, which="both", alpha=0.3)
+    axes.legend()
+    axes.set_title(title or "learning-rate range test")
+    with atomic_path(path) as tmp:
+        figure.savefig(tmp, format="png")

@@ -30,7 +30,8 @@ NAME_CHARS = 100   # bytes of the config's name in a default run name (a name ha
 # output (predict --output, export -o), whatever --force says.
 RUN_FILES = ("config.yaml", "params.pkl", "params_best.pkl", "checkpoint.pkl", "metrics.csv",
              "train.log", "curves.png", "summary.json", "eval.json", "eval_best.json",
-             "confusion_matrix.png", "confusion_matrix_best.png", LOCK)
+             "confusion_matrix.png", "confusion_matrix_best.png", "decision_regions.png",
+             "decision_regions.gif", LOCK)
 EXPORTS = tuple(f"model{best}.{kind}" for best in ("", "_best") for kind in ("onnx", "npz"))
 
 

@@ -53,11 +53,16 @@ class SavedRun:
         return self.model.predict(x, batch_size)
 
     def class_scores(self, outputs):
-        """(n, classes) scores: softmax probabilities, or per-class sigmoid outputs; a single
-        sigmoid output p (two classes) becomes [1 - p, p]."""
-        if self.model.loss.targets == "binary" and outputs.shape[1] == 1:
-            return np.hstack([1 - outputs, outputs])
-        return outputs
+        """(n, classes) scores of the model's `outputs` (see class_scores)."""
+        return class_scores(self.model.loss, outputs)
+
+
+def class_scores(loss, outputs):
+    """(n, classes) scores: softmax probabilities, or per-class sigmoid outputs; a single
+    sigmoid output p (two classes) becomes [1 - p, p]."""
+    if loss.targets == "binary" and outputs.shape[1] == 1:
+        return np.hstack([1 - outputs, outputs])
+    return outputs
 
 
 def load_run(run_dir, best=False):

@@ -15,6 +15,7 @@ from nnfs_cli.errors import BadUsage, ConfigError, NnfsError
 from nnfs_cli.reporter import count, model_summary
 from nnfs_cli.runs import components, rundir
 from nnfs_cli.training import checkpoint
+from nnfs_cli.training.decision_regions import DecisionRegions
 from nnfs_cli.runs.saved import read_summary
 from nnfs_cli.training.signals import EXIT_CODES, deferred, graceful_stop
 from nnfs_cli.training.trainer import Diverged, Pruned, Stopped, Trainer, evaluate
@@ -164,6 +165,11 @@ class Run:
         self.scoring = components.scoring(config, data, model)
         self.tensorboard = self._tensorboard(config)
         callbacks = [*callbacks, *([self.tensorboard] if self.tensorboard else [])]
+        # decision_regions.png (and .gif) when the model's inputs can be drawn: None if not
+        self.regions = DecisionRegions.for_run(config, self.run_dir, data, splits, model,
+                                               reporter)
+        if self.regions is not None:
+            callbacks = [*callbacks, self.regions]
         self.trainer = Trainer(self.model, components.optimizer(config), components.metric(config),
                                config["training"], shuffle_rng, model_rng, reporter,
                                on_epoch_end=self._epoch_done, callbacks=callbacks,
@@ -293,6 +299,8 @@ class Run:
                         best_epoch=trainer.best["epoch"], monitor=trainer.monitor,
                         accuracy="accuracy" if trainer.loss.task != "regression"
                         else "the book's accuracy")
+            if self.regions is not None:
+                self.regions.saved(final)
         self.last_save = time.perf_counter()
         return summary
 
