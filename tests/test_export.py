@@ -470,7 +470,8 @@ def test_without_onnx_one_line_says_how_to_install_it(spiral, tmp_path, monkeypa
     result = run_cli("export", spiral, "-o", tmp_path / "m.onnx")
     assert result.exit_code == 1
     assert result.stderr == ("Error: ONNX export needs the onnx package: "
-                             "pip install 'nnfs-cli[onnx]'\n")
+                             "pip install 'nnfs-cli[onnx]' (from a checkout: "
+                             "pip install '.[onnx]')\n")
     assert not (tmp_path / "m.onnx").exists()
     assert run_cli("export", spiral, "--format", "npz", "-o", tmp_path / "m.npz").exit_code == 0
 

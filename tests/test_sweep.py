@@ -406,7 +406,8 @@ def test_bad_options_and_storage_problems_are_one_line(folder, monkeypatch):
     result = run_cli("sweep", "search.yaml", "--storage", "postgresql://me:secret@db-host/sweeps")
     assert (result.exit_code, result.stderr) == (1, (
         "Error: --storage postgresql://me:***@db-host/sweeps: no PostgreSQL driver is "
-        "installed; install one with: pip install 'nnfs-cli[postgres]'\n"))
+        "installed; install one with: pip install 'nnfs-cli[postgres]' (from a checkout: "
+        "pip install '.[postgres]')\n"))
 
 
 def test_a_study_keeps_its_metric_and_direction(folder):

@@ -27,7 +27,7 @@ def export(run_dir, kind, output, force, best, no_preprocessing):
     The ONNX model takes raw inputs and gives probabilities: it starts with the data set's
     own preprocessing (Fashion-MNIST: 28x28 pixel values 0-255, scaled by (x - 127.5) / 127.5
     inside) and keeps the class names, input layout and preprocessing in its metadata. ONNX
-    export needs `pip install 'nnfs-cli[onnx]'`.
+    export needs `pip install 'nnfs-cli[onnx]'` (from a checkout: `pip install '.[onnx]'`).
 
     \b
     Example:

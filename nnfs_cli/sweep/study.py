@@ -21,6 +21,7 @@ import sqlalchemy.exc
 from optuna.storages.journal import JournalFileBackend
 from optuna.trial import TrialState
 
+from nnfs_cli import extras
 from nnfs_cli.errors import NnfsError
 from nnfs_cli.sweep import journal
 
@@ -99,7 +100,7 @@ def with_driver(url):
             continue
         return f"postgresql+{module}://{rest}"
     raise NnfsError(f"--storage {masked(url)}: no PostgreSQL driver is installed; install one "
-                    "with: pip install 'nnfs-cli[postgres]'")
+                    f"with: {extras.install('postgres')}")
 
 
 def _database(url):
@@ -129,7 +130,7 @@ def _missing_driver(error):
         return "its database driver is not installed"
     if name.startswith("psycopg"):
         return (f"the PostgreSQL driver {name} is not installed; install it with: "
-                "pip install 'nnfs-cli[postgres]'")
+                f"{extras.install('postgres')}")
     return f"the database driver {name} is not installed; install it with: pip install {name}"
 
 

@@ -17,11 +17,12 @@ exactly once; each file is flushed after every epoch, so a killed run's logs sta
 
 import numpy as np
 
+from nnfs_cli import extras
 from nnfs_cli.errors import NnfsError
 from nnfs_cli.training.callbacks import Callback
 
 FOLDER = "tensorboard"
-EXTRA = "pip install 'nnfs-cli[tensorboard]' (from a checkout: pip install '.[tensorboard]')"
+EXTRA = extras.install("tensorboard")
 
 
 def summary_writer():

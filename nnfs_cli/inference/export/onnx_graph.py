@@ -5,7 +5,7 @@ probabilities (or regression outputs scaled back to the targets' own scale: Mul,
 
 import numpy as np
 
-from nnfs_cli import __version__, atomic, json_text
+from nnfs_cli import __version__, atomic, extras, json_text
 from nnfs_cli.errors import NnfsError
 from nnfs_cli.inference.export.interface import INPUT, batch_shape, describe, preprocessing_dict
 from nnfs_cli.inference.export.onnx_layers import CONVERTERS
@@ -14,7 +14,7 @@ from nnfs_cli.inference.export.onnx_layers import CONVERTERS
 # 1.13.
 OPSET = 17
 IR_VERSION = 8
-ONNX_MISSING = "ONNX export needs the onnx package: pip install 'nnfs-cli[onnx]'"
+ONNX_MISSING = f"ONNX export needs the onnx package: {extras.install('onnx')}"
 
 
 def import_onnx():
