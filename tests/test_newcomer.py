@@ -69,3 +69,39 @@ def test_a_ctrl_c_during_the_first_imports_is_one_line(tmp_path, module, args):
     result = subprocess.run([nnfs, *args], capture_output=True, text=True, timeout=60,
                             cwd=tmp_path, env=env)
     assert (result.returncode, result.stderr, result.stdout) == (130, "Interrupted.\n", "")
+
+
+def test_resuming_with_another_thread_count_warns(spiral_config, tmp_path):
+    """Item 11: results differ in the last bits between thread counts, so a resume with
+    another --threads is not bit for bit an uninterrupted run: say so, and keep it."""
+    import json
+
+    from nnfs_cli.cli import cli
+    from nnfs_cli.compat import cli_runner
+
+    run = tmp_path / "run"
+    runner = cli_runner()
+    trained = runner.invoke(cli, ["train", str(spiral_config), "--run-dir", str(run), "-q",
+                                  "--epochs", "2", "--threads", "1"])
+    assert trained.exit_code == 0, trained.output
+    same = runner.invoke(cli, ["train", "--resume", str(run), "--epochs", "3",
+                               "--threads", "1"])
+    assert same.exit_code == 0, same.output
+    assert "BLAS thread" not in same.stderr
+    other = runner.invoke(cli, ["train", "--resume", str(run), "--epochs", "4",
+                                "--threads", "2"])
+    assert other.exit_code == 0, other.output
+    warning = ("warning: this run trained with 1 BLAS thread and resumes with 2; its results "
+               "will differ from an uninterrupted run's in the last bits (--threads 1 resumes "
+               "bit for bit)")
+    assert warning + "\n" in other.stderr
+    assert warning in json.loads((run / "summary.json").read_text())["warnings"]
+
+
+def test_the_threads_help_says_what_too_many_threads_cost():
+    from nnfs_cli.cli import cli
+    from nnfs_cli.compat import cli_runner
+
+    text = " ".join(cli_runner().invoke(cli, ["train", "--help"]).output.split())
+    assert "More threads than free cores slow training down" in text
+    assert "resume with the same count" in text

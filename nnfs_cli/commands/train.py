@@ -31,7 +31,10 @@ RESUME_OPTIONS = "--resume RUN_DIR takes only --epochs, --quiet, --no-download a
               "needs the tensorboard extra).")
 @click.option("--threads", type=click.IntRange(min=1), envvar="NNFS_THREADS", show_envvar=True,
               default=DEFAULT_THREADS, help="BLAS threads for matrix products (default: 1, or "
-              "what OPENBLAS_NUM_THREADS / OMP_NUM_THREADS say when set).")
+              "what OPENBLAS_NUM_THREADS / OMP_NUM_THREADS say when set). More threads than "
+              "free cores slow training down, many times over on a busy machine. Results "
+              "differ in the last bits between thread counts, so resume with the same count "
+              "to continue bit for bit.")
 def train(config_path, resume, run_dir, overrides, seed, epochs, quiet, print_config, animate,
           no_download, tensorboard, threads):
     """Train the model that CONFIG describes and write a run directory.

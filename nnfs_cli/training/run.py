@@ -102,12 +102,29 @@ def resume(run_dir, reporter, epochs=None, download=True, on_epoch_end=None, cal
         state = checkpoint.fitted(state, run_dir / "checkpoint.pkl", config, model, steps)
         if state["trainer"]["stopped_early"] and epochs:
             state["trainer"]["stopped_early"] = False
-        changed = _data_changed(recorded.get("data_fingerprint"), splits.fingerprint())
+        changed = [*_data_changed(recorded.get("data_fingerprint"), splits.fingerprint()),
+                   *_threads_changed(recorded.get("blas"), blas.info())]
         run = Run(config, run_dir, data, splits, model, rngs, reporter, state, on_epoch_end,
                   warnings=[*changed, *warnings], callbacks=callbacks)
         rundir.write_config(run_dir, config)
         reporter.lines[:0] = rundir.read_log(run_dir)
         return run.train()
+
+
+def _threads_changed(before, now):
+    """The warning when a run resumes with another BLAS thread count than it trained with:
+    the products add up in another order, so the result is no longer bit for bit that of an
+    uninterrupted run. [] when the counts agree or either is unknown."""
+    def threads(pools):
+        if isinstance(pools, list) and pools and isinstance(pools[0], dict):
+            return pools[0].get("num_threads")
+        return None
+    then, current = threads(before), threads(now)
+    if not isinstance(then, int) or not isinstance(current, int) or then == current:
+        return []
+    return [f"warning: this run trained with {count(then, 'BLAS thread')} and resumes with "
+            f"{current}; its results will differ from an uninterrupted run's in the last bits "
+            f"(--threads {then} resumes bit for bit)"]
 
 
 def _data_changed(before, now):
