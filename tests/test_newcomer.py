@@ -105,3 +105,122 @@ def test_the_threads_help_says_what_too_many_threads_cost():
     text = " ".join(cli_runner().invoke(cli, ["train", "--help"]).output.split())
     assert "More threads than free cores slow training down" in text
     assert "resume with the same count" in text
+
+
+def test_a_run_killed_before_its_first_checkpoint_resumes_from_epoch_0(spiral_config, tmp_path):
+    """Item 8: SIGKILL before the first checkpoint left `killed 0/N`, a run that could not
+    resume and a --run-dir that could not be used again. --resume now trains it from 0."""
+    import json
+
+    from nnfs_cli.cli import cli
+    from nnfs_cli.compat import cli_runner
+
+    runner = cli_runner()
+    straight, killed = tmp_path / "straight", tmp_path / "killed"
+    for run in (straight, killed):
+        result = runner.invoke(cli, ["train", str(spiral_config), "--run-dir", str(run), "-q",
+                                     "--epochs", "2"])
+        assert result.exit_code == 0, result.output
+    # What a kill in the first epoch leaves: the config, and a summary saying "running".
+    for path in killed.iterdir():
+        if path.name not in ("config.yaml", "summary.json"):
+            path.unlink() if path.is_file() else __import__("shutil").rmtree(path)
+    summary = json.loads((killed / "summary.json").read_text())
+    summary.update(status="running", pid=0, epochs=0)
+    (killed / "summary.json").write_text(json.dumps(summary))
+    listed = runner.invoke(cli, ["runs", str(tmp_path)])
+    assert "killed" in listed.output
+    result = runner.invoke(cli, ["train", "--resume", str(killed)])
+    assert result.exit_code == 0, result.output
+    assert (f"{killed} has no checkpoint (it stopped before its first one): training it again "
+            "from epoch 0") in result.stderr
+    again, first = (json.loads((run / "summary.json").read_text()) for run in (killed, straight))
+    assert again["status"] == "finished" and again["epochs"] == 2
+    assert again["val_loss"] == first["val_loss"]
+    assert (killed / "params.pkl").read_bytes() == (straight / "params.pkl").read_bytes()
+
+
+def test_evaluate_warns_about_an_unfinished_run(spiral_config, tmp_path):
+    import json
+
+    from nnfs_cli.cli import cli
+    from nnfs_cli.compat import cli_runner
+
+    run = tmp_path / "run"
+    runner = cli_runner()
+    assert runner.invoke(cli, ["train", str(spiral_config), "--run-dir", str(run), "-q",
+                               "--epochs", "2"]).exit_code == 0
+    assert "warning" not in runner.invoke(cli, ["evaluate", str(run)]).stderr
+    summary = json.loads((run / "summary.json").read_text())
+    (run / "summary.json").write_text(json.dumps({**summary, "status": "interrupted",
+                                                  "epochs": 1, "configured_epochs": 2}))
+    result = runner.invoke(cli, ["evaluate", str(run)])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith(f"warning: {run} did not finish training (interrupted "
+                                    "after 1 of 2 epochs)\n")
+
+
+def _table(path, header, rows=90, seed=0):
+    import numpy as np
+    rng = np.random.default_rng(seed)
+    lines = [",".join(header)]
+    for _ in range(rows):
+        a, b = rng.normal(size=2)
+        lines.append(f"{a:.4f},{b:.4f},{'p' if a + b > 0 else 'q'}")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_predict_without_run_picks_the_newest_run_that_takes_these_inputs(tmp_path,
+                                                                           monkeypatch):
+    """Item 5: the newest finished run whose data set takes these inputs, a full-data one
+    before a data.limit one (and loudly when only that fits); else which --run to give."""
+    import os
+
+    from nnfs_cli.cli import cli
+    from nnfs_cli.compat import cli_runner
+
+    monkeypatch.chdir(tmp_path)
+    runner = cli_runner()
+    _table(tmp_path / "table.csv", ["a", "b", "label"])
+    (tmp_path / "table.yaml").write_text(
+        "data: {name: csv, path: table.csv, target: label}\nmodel: [dense: 8, relu, dense: 2, "
+        "softmax]\nloss: categorical_crossentropy\noptimizer: {name: adam}\n"
+        "training: {epochs: 2}\n")
+    (tmp_path / "spiral.yaml").write_text("data: {name: spiral, samples: 30}\n"
+                                          "model: [dense: 8, relu, dense: 3, softmax]\n"
+                                          "loss: categorical_crossentropy\n"
+                                          "optimizer: {name: adam}\ntraining: {epochs: 2}\n")
+    trainings = [("table-full", "table.yaml", []), ("table-part", "table.yaml",
+                                                     ["--set", "data.limit=40"]),
+                 ("spiral-newest", "spiral.yaml", [])]
+    for age, (name, config, extra) in zip((300, 200, 100), trainings):
+        result = runner.invoke(cli, ["train", config, "--run-dir", f"runs/{name}", "-q", *extra])
+        assert result.exit_code == 0, result.output
+        os.utime(f"runs/{name}/summary.json", (1_800_000_000 - age,) * 2)
+
+    result = runner.invoke(cli, ["predict", "table.csv"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith(os.path.join("using runs", "table-full") + ", the newest "
+                                    "finished run that takes rows with the columns a, b, label "
+                                    "under runs/ (")
+    assert "warning" not in result.stderr
+
+    (tmp_path / "runs" / "table-full" / "params.pkl").unlink()   # only the data.limit one fits
+    result = runner.invoke(cli, ["predict", "table.csv"])
+    assert result.exit_code == 0, result.output
+    part = os.path.join("runs", "table-part")
+    assert (f"warning: {part} trained on part of its data (data.limit: 40), and no run on all "
+            "of it takes these inputs\n") in result.stderr
+
+    _table(tmp_path / "other.csv", ["x", "y", "z"])
+    result = runner.invoke(cli, ["predict", "other.csv"])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: no trained run that takes rows with the columns x, y, z under runs/; the runs "
+        "there take other inputs (spiral-newest, table-part); train one on such rows or "
+        "choose a run with --run\n")
+    result = runner.invoke(cli, ["predict", "picture.png"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: no trained run on pictures under runs/; the runs "
+                                    "there take other inputs (spiral-newest, table-part); ")

@@ -154,6 +154,11 @@ def test_a_bad_range_is_pruned_and_pruned_trials_show_in_nnfs_runs(folder):
     listed = run_cli("runs", folder / "runs/sweeps/lr").stdout.splitlines()
     assert listed[2].split()[0] == "trial-0001" and listed[2].split()[-1] == "pruned"
     assert "2/6" in listed[2]
+    # Issue 27 item 8: `nnfs runs` and `nnfs runs runs/sweeps` name the sweeps, not "no runs".
+    sweeps = ["sweeps:", "  runs/sweeps/lr  3 trials (1 finished, 2 pruned)",
+              "list a sweep's trials with: nnfs runs runs/sweeps/lr"]
+    assert run_cli("runs").stdout.splitlines() == sweeps
+    assert run_cli("runs", "runs/sweeps").stdout.splitlines() == sweeps
     # A pruned trial can still be trained to its end outside the sweep.
     resumed = run_cli("train", "--resume", folder / "runs/sweeps/lr/trial-0001", "-q")
     assert resumed.exit_code == 0, resumed.output

@@ -30,7 +30,11 @@ def evaluate(run_dir, split, batch_size, as_json, best):
     from nnfs_cli import api
     from nnfs_cli.inference import evaluation
 
+    from nnfs_cli.runs.saved import unfinished_warning
+
     run = api.load_run(run_dir, best=best)
+    for warning in unfinished_warning(run.saved.summary, run.saved.path):
+        click.echo(warning, err=True)
     report = run.evaluate(split, batch_size)
     # The scores first: a run directory we may not write to still gets them (then exit 1).
     click.echo(evaluation.to_json(report) if as_json else evaluation.format_text(report), nl=False)

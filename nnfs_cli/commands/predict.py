@@ -9,8 +9,9 @@ from nnfs_cli.threads import with_default_threads
 @click.command()
 @click.argument("inputs", metavar="IMAGE|DIR|ROWS...", nargs=-1, required=True, type=click.Path())
 @click.option("--run", "run_dir", type=click.Path(file_okay=False),
-              help="The run to use (default: the newest finished run on pictures under runs/; "
-              "a diverged or unfinished run only when named here).")
+              help="The run to use (default: the newest finished run under runs/ that takes these "
+              "inputs, one trained on all its data first; a diverged or unfinished run only "
+              "when named here). `latest` names the newest run.")
 @click.option("--top-k", type=click.IntRange(min=1), default=3, show_default=True,
               help="How many of the most likely classes to list (at most all of them).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of lines.")
@@ -45,8 +46,8 @@ def predict(inputs, run_dir, top_k, as_json, invert, best, recursive, output, fo
     from nnfs_cli.inference import prediction
     from nnfs_cli.reporter import count
 
-    run = api.load_run(run_dir or prediction.newest_run(), best=best).saved
-    for note in prediction.run_notes(run, chosen=run_dir is None):
+    run = api.load_run(run_dir or prediction.newest_run(inputs), best=best).saved
+    for note in prediction.run_notes(run, chosen=run_dir is None, inputs=inputs):
         click.echo(note, err=True)
     if not recursive:
         for folder, inside in prediction.skipped_folders(inputs).items():

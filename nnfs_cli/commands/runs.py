@@ -19,7 +19,8 @@ def runs(paths, as_json, compare, metric, output, force):
     """List the runs in DIR (default: runs/), newest last: data set, epochs saved of
     configured, the best epoch's monitored value (val_loss 0.3551 @9), the final
     validation accuracy (R² for a regression), wall time and status. With --compare, put
-    the runs named side by side instead.
+    the runs named side by side instead. Sweeps (in DIR, or DIR/sweeps/) are listed after
+    the runs, each with its trials' states.
 
     \b
     A status is finished, interrupted, diverged or pruned (stopped early
@@ -47,10 +48,14 @@ def runs(paths, as_json, compare, metric, output, force):
     found = listing.list_runs(root or "runs", missing_ok=root is None)
     if as_json:
         click.echo(listing.to_json(found))
-    elif found:
+        return
+    sweeps = listing.list_sweeps(root or "runs")
+    if found:
         click.echo("\n".join(listing.format_table(found)))
-    else:
+    elif not sweeps:
         click.echo(f"no runs under {(root or 'runs').rstrip('/')}/ yet")
+    if sweeps:
+        click.echo("\n".join(([""] if found else []) + listing.format_sweeps(sweeps)))
 
 
 def _compare(paths, as_json, metric, output, force):

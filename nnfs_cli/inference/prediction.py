@@ -11,15 +11,18 @@ from nnfs_cli.data.rows import ROW_SUFFIXES, Rows
 from nnfs_cli.errors import BadUsage, ConfigError, NnfsError
 from nnfs_cli.registry import DATASETS
 from nnfs_cli.reporter import count, printable
-from nnfs_cli.runs.saved import read_summary
+from nnfs_cli.runs.saved import read_summary, unfinished_warning
 
 BATCH = 1024
 
 
-def newest_run(root="runs"):
-    """The finished run under `root` whose data set takes pictures and whose summary.json
-    was written last. A diverged or unfinished run is used only when --run names it."""
-    candidates, unfinished = [], []
+def newest_run(inputs=(), root="runs"):
+    """The run under `root` that `nnfs predict INPUTS` uses without --run: the newest
+    finished one whose data set takes these inputs (pictures; rows of a csv run's columns,
+    or as many features as the model takes), one trained on all its data before one with
+    data.limit. A diverged or unfinished run is used only when --run names it."""
+    wanted = _wanted(inputs)
+    candidates, unfinished, other = [], [], []
     for path in sorted(Path(root).iterdir()) if Path(root).is_dir() else ():
         summary_path = path / "summary.json"
         if not (path / "params.pkl").is_file() or not summary_path.is_file():
@@ -28,35 +31,109 @@ def newest_run(root="runs"):
             summary = read_summary(summary_path)
         except NnfsError:
             continue
-        data = summary.get("data")
-        takes_pictures = data in DATASETS and "images" in DATASETS.get(data).predict_inputs
-        if takes_pictures and summary.get("status") == "finished":
-            candidates.append((summary_path.stat().st_mtime_ns, path.name, path))
-        elif takes_pictures:
+        if not _takes(summary, wanted):
+            other.append(path.name)
+        elif summary.get("status") == "finished":
+            full = _data_limit(path) is None
+            candidates.append((full, summary_path.stat().st_mtime_ns, path.name, path))
+        else:
             unfinished.append(f"{path} is {summary.get('status')}")
     if not candidates:
         others = (f" ({', '.join(unfinished)}: name one with --run to use it anyway)"
                   if unfinished else "")
-        raise NnfsError(f"no {'finished' if unfinished else 'trained'} run on pictures under "
-                        f"{root}/{others}; train one with `nnfs train configs/fashion.yaml` "
-                        "or choose a run with --run")
-    return max(candidates)[2]
+        what = wanted.describe()
+        hint = ("train one with `nnfs train configs/fashion.yaml`" if wanted.pictures
+                else "train one on such rows")
+        elsewhere = (f"; the runs there take other inputs ({_names(other)})" if other else "")
+        raise NnfsError(f"no {'finished' if unfinished else 'trained'} run {what} under "
+                        f"{root}/{others}{elsewhere}; {hint} or choose a run with --run")
+    return max(candidates)[3]
 
 
-def run_notes(run, chosen):
+class _Wanted:
+    """What the inputs of a predict call are: pictures, rows, and a CSV file's header."""
+
+    def __init__(self, pictures, rows, header):
+        self.pictures, self.rows, self.header = pictures, rows, header
+
+    def describe(self):
+        if self.pictures or not self.rows:
+            return "on pictures"
+        return "that takes these rows" if self.header is None else (
+            f"that takes rows with the columns {_names(self.header)}")
+
+
+def _wanted(inputs):
+    paths = [Path(path) for path in inputs]
+    rows = [path for path in paths if path.suffix.lower() in ROW_SUFFIXES]
+    pictures = len(rows) < len(paths) or not paths
+    csv = next((path for path in rows if path.suffix.lower() == ".csv" and path.is_file()),
+               None)
+    return _Wanted(pictures, bool(rows), _csv_header(csv) if csv else None)
+
+
+def _csv_header(path, limit=1 << 16):
+    """The column names of a CSV file's first line (at most `limit` bytes read), or None."""
+    import csv
+    try:
+        with open(path, newline="", encoding="utf-8-sig", errors="replace") as f:
+            line = f.readline(limit)
+    except OSError:
+        return None
+    names = next(csv.reader([line]), None)
+    return [name.strip() for name in names] if names else None
+
+
+def _takes(summary, wanted):
+    """Whether the run of `summary` takes the inputs `wanted` describes."""
+    data = summary.get("data")
+    if data not in DATASETS:
+        return False
+    accepted = DATASETS.get(data).predict_inputs
+    if wanted.pictures and "images" not in accepted or wanted.rows and "rows" not in accepted:
+        return False
+    if wanted.header is None:
+        return True
+    state = summary.get("data_state")
+    features = state.get("features") if isinstance(state, dict) else None
+    if isinstance(features, list) and features:   # a csv run: its columns, by name
+        names = [feature.get("name") for feature in features if isinstance(feature, dict)]
+        return set(names) <= set(wanted.header)
+    shape = summary.get("input_shape")
+    n_inputs = math.prod(shape) if isinstance(shape, list) and all(
+        isinstance(size, int) for size in shape) else None
+    # Rows of plain numbers, with or without a header line: as many as the model takes.
+    return n_inputs == len(wanted.header)
+
+
+def _data_limit(path):
+    """The run's data.limit (a quick experiment on part of the data), or None."""
+    from nnfs_cli.runs.listing import read_config   # bounded and safe, never raises
+    data = read_config(path / "config.yaml").get("data")
+    limit = data.get("limit") if isinstance(data, dict) else None
+    return limit if isinstance(limit, int) and not isinstance(limit, bool) else None
+
+
+def _names(names, shown=5):
+    names = [printable(str(name)) for name in names]
+    return ", ".join(names[:shown]) + (f", ... ({len(names)} in all)" if len(names) > shown
+                                       else "")
+
+
+def run_notes(run, chosen, inputs=()):
     """What predict says on stderr about its run: which one and how good, when `chosen` for
-    the user; a warning when the run did not finish training."""
+    the user (loudly when it trained on part of its data); a warning when the run did not
+    finish training."""
     summary = run.summary
     notes = []
     if chosen:
-        notes.append(f"using {run.path}, the newest finished run on pictures under runs/ "
-                     f"({_score(summary)}); choose another with --run")
-    status = summary.get("status")
-    if status not in (None, "finished"):
-        done, configured = summary.get("epochs"), summary.get("configured_epochs", "?")
-        untrained = "; its parameters are the untrained initial ones" if done == 0 else ""
-        notes.append(f"warning: {run.path} did not finish training ({status} after {done} of "
-                     f"{configured} epochs){untrained}")
+        notes.append(f"using {run.path}, the newest finished run {_wanted(inputs).describe()} "
+                     f"under runs/ ({_score(summary)}); choose another with --run")
+        limit = _data_limit(Path(run.path))
+        if limit is not None:
+            notes.append(f"warning: {run.path} trained on part of its data (data.limit: "
+                         f"{limit:,}), and no run on all of it takes these inputs")
+    notes.extend(unfinished_warning(summary, run.path))
     return notes
 
 

@@ -65,10 +65,56 @@ def list_runs(root="runs", missing_ok=False):
     return [run for _, _, run in sorted(keyed, key=lambda item: item[:2])]
 
 
+SWEEP_FILES = ("journal.log", "sweep.csv")   # what nnfs sweep writes beside its trials
+
+
+def list_sweeps(root="runs"):
+    """The sweep folders in `root` and in `root`/sweeps/ (where nnfs sweep puts them), as
+    {"path", "trials", "statuses": {status: count}}, by path; [] when there are none."""
+    root = Path(root)
+    folders = []
+    for parent in (root, root / "sweeps"):
+        try:
+            folders.extend(path for path in parent.iterdir() if path.is_dir())
+        except OSError:
+            continue
+    sweeps = []
+    for folder in sorted(set(folders)):
+        if any((folder / name).exists() for name in RUN_FILES):
+            continue   # a run, not a sweep
+        trials = list_runs(folder) if _is_sweep(folder) else []
+        if trials or any((folder / name).is_file() for name in SWEEP_FILES):
+            statuses = {}
+            for trial in trials:
+                statuses[trial["status"]] = statuses.get(trial["status"], 0) + 1
+            sweeps.append({"path": str(folder), "trials": len(trials), "statuses": statuses})
+    return sweeps
+
+
+def _is_sweep(folder):
+    try:
+        return any((folder / name).is_file() for name in SWEEP_FILES) or any(
+            path.name.startswith("trial-") and (path / "config.yaml").is_file()
+            for path in folder.iterdir())
+    except OSError:
+        return False
+
+
+def format_sweeps(sweeps):
+    """Lines naming each sweep and its trials' states, then how to list one."""
+    lines = ["sweeps:"]
+    for sweep in sweeps:
+        states = ", ".join(f"{n} {status}" for status, n in sorted(sweep["statuses"].items()))
+        trials = f"{sweep['trials']} trial{'s' if sweep['trials'] != 1 else ''}"
+        lines.append(f"  {_text(sweep['path'])}  {trials}{f' ({states})' if states else ''}")
+    lines.append(f"list a sweep's trials with: nnfs runs {_text(sweeps[0]['path'])}")
+    return lines
+
+
 def read_run(path):
     """(entry, start time as a timestamp) of the run directory `path`."""
     path = Path(path)
-    config = _read_config(path / "config.yaml")
+    config = read_config(path / "config.yaml")
     training, data = config.get("training"), config.get("data")
     run = {**_blank(path), "status": "created", "epochs": 0,
            "data": _text(data.get("name") if isinstance(data, dict) else data),
@@ -150,7 +196,8 @@ def _read_summary(path):
     return summary if isinstance(summary, dict) else None
 
 
-def _read_config(path):
+def read_config(path):
+    """A run's config.yaml as a dict, {} when it is missing or unreadable (never raises)."""
     try:
         config = safe_yaml.load(files.read_text(path, limits.CONFIG_BYTES))
     except (NnfsError, ValueError):

@@ -234,3 +234,15 @@ def _describe(value):
     if isinstance(value, np.ndarray):
         return f"an array of {value.dtype} {value.shape}"
     return type(value).__name__
+
+
+def unfinished_warning(summary, path):
+    """[the warning that the run at `path` did not finish training], or [] when it did:
+    evaluate and predict say it before using its parameters."""
+    status = summary.get("status")
+    if status in (None, "finished"):
+        return []
+    done, configured = summary.get("epochs"), summary.get("configured_epochs", "?")
+    untrained = "; its parameters are the untrained initial ones" if done == 0 else ""
+    return [f"warning: {path} did not finish training ({status} after {done} of "
+            f"{configured} epochs){untrained}"]

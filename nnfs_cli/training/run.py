@@ -72,6 +72,11 @@ def resume(run_dir, reporter, epochs=None, download=True, on_epoch_end=None, cal
         overrides = [f"training.epochs={epochs}"] if epochs else []
         config_path = run_dir / "config.yaml"
         config = configs.load(config_path, overrides)
+        if not (run_dir / "checkpoint.pkl").exists() and not (run_dir / "params.pkl").exists():
+            # Stopped (killed, crashed) before its first checkpoint: nothing was learnt, so
+            # train it again from the start rather than leave a run that cannot go on.
+            return _restart(run_dir, config, config_path, reporter, download, on_epoch_end,
+                            callbacks)
         state = checkpoint.progress(rundir.read_checkpoint(run_dir),
                                     run_dir / "checkpoint.pkl")
         done = len(state["trainer"]["history"])
@@ -109,6 +114,20 @@ def resume(run_dir, reporter, epochs=None, download=True, on_epoch_end=None, cal
         rundir.write_config(run_dir, config)
         reporter.lines[:0] = rundir.read_log(run_dir)
         return run.train()
+
+
+def _restart(run_dir, config, config_path, reporter, download, on_epoch_end, callbacks):
+    """Train the run in `run_dir`, which has a config but no checkpoint, from epoch 0."""
+    data, splits = _load_data(config, reporter, download, config_path)
+    rngs = components.rngs(config["seed"])
+    model = components.model(config, data, rngs[0], config_path)
+    components.check_batch_memory(config, model, splits, config_path)
+    warnings = components.batch_norm_warnings(config, model, splits, config_path)
+    notes = [f"{run_dir} has no checkpoint (it stopped before its first one): training it "
+             "again from epoch 0"]
+    rundir.write_config(run_dir, config)
+    return Run(config, run_dir, data, splits, model, rngs, reporter, on_epoch_end=on_epoch_end,
+               notes=notes, warnings=warnings, callbacks=callbacks).train()
 
 
 def _threads_changed(before, now):
