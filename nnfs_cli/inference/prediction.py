@@ -192,17 +192,19 @@ def render(results, as_json=False):
     """What predict prints: a JSON list, or one line per result."""
     if as_json:
         # Inputs are finite, but an output can still overflow: null, never invalid JSON.
-        return json.dumps(_finite(results), indent=2, allow_nan=False) + "\n"
+        return json.dumps(json_safe(results), indent=2, allow_nan=False) + "\n"
     return "".join(format_result(result) + "\n" for result in results)
 
 
-def _finite(value):
+def json_safe(value):
+    """`value` with every non-finite float (an output that overflowed) as None, so that
+    json.dumps(..., allow_nan=False) writes valid JSON."""
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, dict):
-        return {key: _finite(item) for key, item in value.items()}
+        return {key: json_safe(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_finite(item) for item in value]
+        return [json_safe(item) for item in value]
     return value
 
 
@@ -229,11 +231,17 @@ def _read_input(run, path, invert):
     if "images" not in data.predict_inputs:
         raise NnfsError(f"{path}: this model takes rows of {run.n_inputs} feature(s), "
                         "not pictures; give .npy or .csv files")
+    return picture_input(run, data.read_picture(path), path, invert)
+
+
+def picture_input(run, image, where, invert="auto"):
+    """A decoded picture (as the data set's read_picture or decode_picture gives it) -> the
+    model's flat input, prepared as training data was; `where` names it in a message."""
     from nnfs_cli.data import photos
-    image = data.read_picture(path)
+    data = run.data
     if data.refuses_blank_pictures and photos.almost_blank(image):
         # A model still answers for a blank picture ("Sandal 0.69"): say there is nothing.
-        raise NnfsError(f"{path}: the image is almost blank (nothing in it stands out from "
+        raise NnfsError(f"{where}: the image is almost blank (nothing in it stands out from "
                         "its background), so there is nothing to classify")
     x = data.prepare_image(image, invert)
     if x.size != run.n_inputs:
