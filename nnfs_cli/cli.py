@@ -16,6 +16,7 @@ from nnfs_cli.commands.evaluate import evaluate
 from nnfs_cli.commands.export import export
 from nnfs_cli.commands.predict import predict
 from nnfs_cli.commands.runs import runs
+from nnfs_cli.commands.serve import serve
 from nnfs_cli.commands.sweep import sweep
 from nnfs_cli.commands.train import train
 from nnfs_cli.errors import NnfsError, Terminated
@@ -147,7 +148,8 @@ def cli():
     """
 
 
-for command in (train, download_fashion_command, evaluate, predict, export, runs, sweep):
+for command in (train, download_fashion_command, evaluate, predict, export, serve, runs,
+                sweep):
     cli.add_command(command)
 
 

@@ -50,7 +50,7 @@ def run_notes(run, chosen):
     notes = []
     if chosen:
         notes.append(f"using {run.path}, the newest finished run on pictures under runs/ "
-                     f"({_score(summary)}); choose another with --run")
+                     f"({score(summary)}); choose another with --run")
     status = summary.get("status")
     if status not in (None, "finished"):
         done, configured = summary.get("epochs"), summary.get("configured_epochs", "?")
@@ -60,7 +60,8 @@ def run_notes(run, chosen):
     return notes
 
 
-def _score(summary):
+def score(summary):
+    """`test accuracy 0.8729 on 10,000 samples`, or the validation one, from summary.json."""
     for split, name in (("test", "test"), ("val", "validation")):
         accuracy = summary.get(f"{split}_accuracy")
         if isinstance(accuracy, (int, float)):
