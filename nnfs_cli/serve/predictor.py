@@ -259,5 +259,8 @@ def _kind(value):
 
 def encode(answer):
     """An answer as compact JSON bytes; a non-finite output (an overflow) becomes null."""
-    return json.dumps(prediction.json_safe(answer), allow_nan=False,
-                      separators=(",", ":")).encode()
+    try:
+        text = json.dumps(answer, allow_nan=False, separators=(",", ":"))
+    except ValueError:   # rare: walk the answer only then
+        text = json.dumps(prediction.json_safe(answer), allow_nan=False, separators=(",", ":"))
+    return text.encode()
