@@ -28,6 +28,7 @@ _PUBLIC = {
     "BadUsage": "nnfs_cli.errors", "DataError": "nnfs_cli.errors",
     "Callback": "nnfs_cli.training.callbacks", "EarlyStopping": "nnfs_cli.training.callbacks",
     "ModelCheckpoint": "nnfs_cli.training.callbacks",
+    "gradcheck": "nnfs_cli.api.tools", "lr_find": "nnfs_cli.api.tools",
 }
 _MODULES = {"layers": "nnfs_cli.layers", "optimizers": "nnfs_cli.optimizers",
             "callbacks": "nnfs_cli.callbacks", "book": "nnfs_cli.book"}

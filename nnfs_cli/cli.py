@@ -14,6 +14,9 @@ from nnfs_cli import __version__
 from nnfs_cli.commands.download import download_fashion_command
 from nnfs_cli.commands.evaluate import evaluate
 from nnfs_cli.commands.export import export
+from nnfs_cli.commands.gradcheck import gradcheck
+from nnfs_cli.commands.lr_find import lr_find
+from nnfs_cli.commands.plot import plot
 from nnfs_cli.commands.predict import predict
 from nnfs_cli.commands.runs import runs
 from nnfs_cli.commands.serve import serve
@@ -148,23 +151,40 @@ def cli():
     """
 
 
-for command in (train, download_fashion_command, evaluate, predict, export, serve, runs,
-                sweep):
+for command in (train, download_fashion_command, evaluate, predict, export, serve, plot,
+                gradcheck, lr_find, runs, sweep):
     cli.add_command(command)
 
 
 def main():
     try:
-        cli(prog_name="nnfs")
-        code = 0
-    except SystemExit as done:
-        code = done.code
-    except KeyboardInterrupt:
-        click.echo("Interrupted.", err=True)
+        code = _run()
+    except KeyboardInterrupt:   # a second Ctrl-C while the first one's message was printed
         code = 130
-    except Terminated:
-        click.echo("Terminated.", err=True)
-        code = 143
+    # The command is over: a Ctrl-C now would only interrupt the interpreter's exit.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if _stdout_broken() and not code:
         code = 1
     sys.exit(code)
+
+
+def _run():
+    """The command's exit code. Not click's standalone mode: it turns a Ctrl-C that lands
+    while a message is printed into "Aborted!" and exit 1."""
+    try:
+        result = cli.main(prog_name="nnfs", standalone_mode=False)
+        return result if isinstance(result, int) else 0
+    except click.exceptions.Abort:    # click's wrapping of KeyboardInterrupt and EOFError
+        click.echo("Interrupted.", err=True)
+        return 130
+    except click.ClickException as error:
+        error.show()
+        return error.exit_code
+    except SystemExit as done:
+        return done.code
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        return 130
+    except Terminated:
+        click.echo("Terminated.", err=True)
+        return 143

@@ -4,7 +4,19 @@ subclasses. The CLI prints the message as one line per problem and exits with `e
 
 import reprlib
 
-_SHORT = reprlib.Repr()
+
+class _Short(reprlib.Repr):
+    """reprlib's short reprs, with NumPy scalars shown as the numbers they hold: 2.0, not
+    np.float64(2.0) (NumPy 2's repr), wherever they sit in the value."""
+
+    def repr1(self, x, level):
+        if type(x).__module__ == "numpy" and getattr(x, "shape", None) == () \
+                and hasattr(x, "item"):
+            x = x.item()
+        return super().repr1(x, level)
+
+
+_SHORT = _Short()
 _SHORT.maxstring = _SHORT.maxother = 60
 _SHORT.maxlist = _SHORT.maxtuple = _SHORT.maxdict = _SHORT.maxset = 6
 _SHORT.maxlevel = 3

@@ -5,7 +5,7 @@ raised through an environment variable (`NNFS_MAX_IMAGE_PIXELS=100000000 nnfs pr
 
 import os
 
-from nnfs_cli.errors import ConfigError
+from nnfs_cli.errors import ConfigError, show
 
 KiB, MiB = 1 << 10, 1 << 20
 
@@ -29,6 +29,8 @@ _ADJUSTABLE = {
     "image_pixels": ("NNFS_MAX_IMAGE_PIXELS", 50_000_000, "pixels of a picture"),
     "rows_bytes": ("NNFS_MAX_ROWS_BYTES", 256 * MiB, "bytes of a .npy or .csv file of rows"),
     "rows": ("NNFS_MAX_ROWS", 100_000, "rows of features in one file for predict"),
+    "table_values": ("NNFS_MAX_TABLE_VALUES", 100_000_000,
+                     "values of a csv table once encoded (rows x inputs, one-hot included)"),
     "download_bytes": ("NNFS_MAX_DOWNLOAD_BYTES", 256 * MiB, "bytes of a download"),
     "extract_bytes": ("NNFS_MAX_EXTRACT_BYTES", 256 * MiB,
                       "bytes extracted from an archive"),
@@ -41,16 +43,25 @@ _ADJUSTABLE = {
 }
 
 
+LARGEST = 2**63 - 1   # a larger value in the environment means this one (no real bound is near)
+
+
+class BadLimit(ConfigError):
+    """A limit's environment variable that is not a positive whole number: the caller's
+    mistake (exit 2) in every command, never a file's or a trial's."""
+
+
 def get(name):
-    """The limit `name` (a key of _ADJUSTABLE), from its environment variable when set."""
+    """The limit `name` (a key of _ADJUSTABLE), from its environment variable when set
+    (values past LARGEST mean LARGEST)."""
     variable, default, _ = _ADJUSTABLE[name]
     text = os.environ.get(variable, "").strip().replace("_", "")
     if not text:
         return default
-    if not text.isdigit() or int(text) < 1:
-        raise ConfigError([f"{variable}: expected a positive whole number, "
-                           f"got {os.environ[variable]!r}"])
-    return int(text)
+    if not (text.isascii() and text.isdigit()) or not text.strip("0"):
+        raise BadLimit([f"{variable}: expected a positive whole number, "
+                        f"got {show(os.environ[variable])}"])
+    return LARGEST if len(text.lstrip("0")) > 19 else min(int(text), LARGEST)
 
 
 def hint(name):
@@ -70,7 +81,8 @@ def configure_opencv():
         pixels = get("image_pixels")
     except ConfigError:
         return   # reported when an image is read
-    os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(pixels))
+    # OpenCV reads it as a 64-bit number and aborts the process on a larger one.
+    os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(min(pixels, LARGEST)))
 
 
 def table():

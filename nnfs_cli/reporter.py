@@ -16,6 +16,7 @@ class Reporter:
         self.bars = not quiet and _is_terminal(self.stream)
 
     def line(self, text=""):
+        text = printable(text)
         self.lines.append(text)
         if not self.quiet:
             if self.bars:
@@ -56,17 +57,33 @@ def _is_terminal(stream):
         return False
 
 
+def printable(text):
+    """`text` safe to print as one line: line breaks, bidi controls and other characters that
+    are not printable (in a class name from a file, say) shown as escapes (\\n, \\u202e)."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
+
+
 def count(n, noun):
     """`1 epoch`, `3 epochs`: a number with its noun, plural when it is not 1."""
     return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
-def format_metrics(row):
-    """One epoch line: train and validation loss and accuracy, learning rate."""
-    validation = (f"val_loss {row['val_loss']:.4f}  val_acc {row['val_accuracy']:.4f}  "
-                  if row.get("val_loss") is not None else "")
+def format_metrics(row, accuracy="acc"):
+    """One epoch line: train and validation loss and accuracy (`accuracy` names it: `acc`,
+    `book_acc` for a regression's, None to leave it out), the other validation scores, the
+    learning rate."""
+    shown = f"  {accuracy} {row['accuracy']:.4f}" if accuracy else ""
+    validation = ""
+    if row.get("val_loss") is not None:
+        validation = f"val_loss {row['val_loss']:.4f}  " + (
+            f"val_{accuracy} {row['val_accuracy']:.4f}  " if accuracy else "")
+    scores = "".join(f"{key} {value:.4f}  " for key, value in row.items()
+                     if key.startswith("val_") and key not in ("val_loss", "val_accuracy")
+                     and value is not None)
     return (f"epoch {row['epoch']:>4}  loss {row['loss']:.4f} (data {row['data_loss']:.4f}, "
-            f"reg {row['reg_loss']:.4f})  acc {row['accuracy']:.4f}  {validation}"
+            f"reg {row['reg_loss']:.4f}){shown}  {validation}{scores}"
             f"lr {row['lr']:.6g}  {row['seconds']:.1f}s")
 
 

@@ -138,6 +138,12 @@ def boolean(value):
     return value
 
 
+def auto_or_boolean(value):
+    if value != "auto" and not isinstance(value, bool):
+        raise ValueError(f"expected auto, true or false, got {show(value)}")
+    return value
+
+
 def one_of(*choices):
     def check_choice(value):
         if value not in choices:

@@ -20,13 +20,16 @@ TIMEOUT = 180   # generous: 2 cores shared by many; a hang still fails
 
 
 def nnfs(*args, cwd=None, env=None, memory=MEMORY, file_size=None, timeout=TIMEOUT,
-         stdout=subprocess.PIPE):
+         stdout=subprocess.PIPE, cpu_seconds=None):
     """Run the installed `nnfs ARGS...` with address space limited to `memory` bytes (and
-    files to `file_size` bytes), killed after `timeout` seconds."""
+    files to `file_size` bytes, CPU time to `cpu_seconds`: a bound on work that does not
+    depend on how busy the machine is), killed after `timeout` seconds."""
     def limit():
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
         if file_size is not None:
             resource.setrlimit(resource.RLIMIT_FSIZE, (file_size, file_size))
+        if cpu_seconds is not None:
+            resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds))
 
     return subprocess.run([NNFS, *map(str, args)], cwd=cwd, env={**os.environ, **(env or {})},
                           preexec_fn=limit, stdout=stdout, stderr=subprocess.PIPE, text=True,
@@ -90,7 +93,11 @@ class Call:
 
 
 def _core():
-    return getattr(np, "_core", None) or np.core
+    """numpy._core under NumPy 2, numpy.core under 1.x: NumPy 1.26 has a `numpy._core` stub
+    too (opencv-python 4.11 imports it), without `multiarray`, so the version decides."""
+    import importlib
+    name = "numpy._core" if int(np.__version__.split(".")[0]) >= 2 else "numpy.core"
+    return importlib.import_module(name)
 
 
 PICKLE_BOMBS = {
@@ -142,3 +149,19 @@ def jpeg_bomb(width=60000, height=60000):
 def pgm_bomb(width=40000, height=40000):
     """A binary PGM header (a format whose header we do not read; OpenCV's limit stops it)."""
     return f"P5\n{width} {height}\n255\n".encode() + b"\0" * 1024
+
+
+def npy_header(shape, descr="<f8"):
+    """The bytes of a version 1.0 .npy header for an array of `shape` and `descr`."""
+    header = repr({"descr": descr, "fortran_order": False, "shape": tuple(shape)}).encode()
+    header += b" " * (-(len(header) + 11) % 64) + b"\n"
+    return b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header
+
+
+def strict_json(text):
+    """json.loads that refuses NaN and Infinity, which are not JSON."""
+    import json
+
+    def refuse(constant):
+        raise ValueError(f"{constant} is not JSON")
+    return json.loads(text, parse_constant=refuse)

@@ -25,8 +25,8 @@ def test_train_writes_a_complete_run(spiral_config, tmp_path):
     result = run("train", spiral_config, "--run-dir", run_dir)
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in run_dir.iterdir()) == [
-        "checkpoint.pkl", "config.yaml", "curves.png", "metrics.csv", "params.pkl",
-        "params_best.pkl", "summary.json", "train.log"]
+        "checkpoint.pkl", "config.yaml", "curves.png", "decision_regions.png", "metrics.csv",
+        "params.pkl", "params_best.pkl", "summary.json", "train.log"]
     rows = list(csv.DictReader((run_dir / "metrics.csv").open()))
     assert [row["epoch"] for row in rows] == ["1", "2", "3", "4", "5"]
     assert list(rows[0]) == ["epoch", "loss", "data_loss", "reg_loss", "accuracy",

@@ -27,7 +27,11 @@ def test_resolves_defaults(write_config):
     assert resolved["training"] == {"epochs": 5, "batch_size": 64, "shuffle": True, "print_every": 1,
                                     "checkpoint_seconds": 10.0, "early_stopping": None,
                                     "clip_norm": None, "clip_value": None}
-    assert list(resolved) == ["seed", "data", "model", "loss", "optimizer", "metric", "training"]
+    assert list(resolved) == ["seed", "data", "model", "loss", "optimizer", "metric", "metrics",
+                              "training", "logging", "plots"]
+    assert resolved["metrics"] == ["accuracy"]
+    assert resolved["logging"] == {"tensorboard": False, "steps": 50, "histograms": 0}
+    assert resolved["plots"] == {"decision_regions": "auto", "animate": False, "every": None}
 
 
 def test_resolved_config_resolves_to_itself(write_config):
@@ -75,7 +79,7 @@ def test_missing_and_unknown_keys(write_config):
     """
     assert problems(write_config, text) == [
         "optimiser: unknown key 'optimiser' for the config; choose from seed, data, model, "
-        "loss, optimizer, metric, training (did you mean 'optimizer'?)",
+        "loss, optimizer, metric, metrics, training, logging, plots (did you mean 'optimizer'?)",
         "loss: required",
         "optimizer: required",
         "model[0].unit: unknown key 'unit' for dense; choose from units, init, weight_l1, "
@@ -141,7 +145,7 @@ def test_invalid_yaml_and_wrong_shapes(write_config):
     [problem] = problems(write_config, "data: [spiral\n")
     assert problem.startswith("invalid YAML: ")
     assert problems(write_config, "- 1\n- 2\n") == [
-        "expected a mapping with keys seed, data, model, loss, optimizer, metric, training, got list"]
+        "expected a mapping with keys seed, data, model, loss, optimizer, metric, metrics, training, logging, plots, got list"]
     text = SPIRAL.replace("model:\n", "model: 3\nunused:\n")
     assert "model: expected a non-empty list of layers, got 3" in problems(write_config, text)
 
@@ -155,8 +159,8 @@ def test_early_stopping_section(write_config):
     assert problems(write_config, text) == [
         "training.early_stopping.wait: unknown key 'wait' for early_stopping; "
         "choose from monitor, patience, min_delta, restore_best",
-        "training.early_stopping.monitor: expected one of val_loss, val_accuracy, got 'loss' "
-        "(did you mean 'val_loss'?)",
+        "training.early_stopping.monitor: expected val_loss, val_accuracy or val_ and a score "
+        "of `metrics` (val_f1_macro...), got 'loss' (did you mean 'val_loss'?)",
         "training.early_stopping.patience: expected a positive integer, got 0",
     ]
 
@@ -208,7 +212,7 @@ def test_names_from_keras_pytorch_and_the_book_get_ours(write_config):
             .replace("training: {", "epochs: 3\ntraining: {"))
     assert problems(write_config, text) == [
         "epochs: unknown key 'epochs' for the config; choose from seed, data, model, loss, "
-        "optimizer, metric, training (did you mean 'training.epochs'?)",
+        "optimizer, metric, metrics, training, logging, plots (did you mean 'training.epochs'?)",
         "model[0].n_neurons: unknown key 'n_neurons' for dense; choose from units, init, "
         "weight_l1, weight_l2, bias_l1, bias_l2 (did you mean 'units'?)",
         "model[0].kernel_initializer: unknown key 'kernel_initializer' for dense; choose from "

@@ -162,7 +162,10 @@ def test_csv_regression_is_predicted_on_the_targets_own_scale(tmp_path):
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
     assert report["loss"] == pytest.approx(summary["val_loss"], rel=1e-5)   # standardised units
     scale = summary["data_state"]["target_scale"]
-    assert report["precision"] == pytest.approx(summary["metric_state"]["precision"] * scale)
+    assert report["book_accuracy_tolerance"] == pytest.approx(
+        summary["metric_state"]["precision"] * scale)
+    assert report["mae"] == pytest.approx(summary["val_mae"], rel=1e-4)   # both in dollars
+    assert report["r2"] > 0.9
     rows = write_csv(tmp_path / "new.csv", HOUSES[:3], [("3", "100", "north"),
                                                       ("1", "40", "south")])
     results = nnfs("predict", rows, "--run", tmp_path / "run", "--json").json()

@@ -135,8 +135,11 @@ def test_sine_reports_mse_and_mae(sine, tmp_path):
     assert report["loss"] == close(summary["val_loss"])
     assert report["mse"] == pytest.approx(report["loss"], rel=1e-5)
     assert 0 < report["mae"] and report["mae"] ** 2 <= report["mse"] * (1 + 1e-6)
-    assert report["accuracy"] == close(summary["val_accuracy"])
-    assert report["precision"] == summary["metric_state"]["precision"]
+    assert report["book_accuracy"] == close(summary["val_accuracy"])
+    assert report["book_accuracy_tolerance"] == summary["metric_state"]["precision"]
+    assert "accuracy" not in report and "precision" not in report
+    assert report["rmse"] == pytest.approx(report["mse"] ** 0.5)
+    assert report["r2"] == pytest.approx(summary["val_r2"], rel=1e-5)
     assert "per_class" not in report and not (sine / "confusion_matrix.png").exists()
     text = run_cli("evaluate", sine).stdout
     assert "mse" in text and "mae" in text
@@ -145,8 +148,8 @@ def test_sine_reports_mse_and_mae(sine, tmp_path):
     summary.pop("metric_state")
     (run_dir / "summary.json").write_text(json.dumps(summary))
     again = evaluate_json(run_dir)
-    assert again["precision"] == pytest.approx(report["precision"])
-    assert again["accuracy"] == report["accuracy"]
+    assert again["book_accuracy_tolerance"] == pytest.approx(report["book_accuracy_tolerance"])
+    assert again["book_accuracy"] == report["book_accuracy"]
 
 
 def test_confusion_matrix_text_fits_100_columns():

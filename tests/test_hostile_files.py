@@ -12,7 +12,7 @@ import pytest
 
 from fashion_runs import PANTS, needs_fashion
 from hostile import (PICKLE_BOMBS, assert_one_line, fifo, jpeg_bomb, leftovers, link_to_zero,
-                     nnfs, pgm_bomb, png_bomb, tree)
+                     nnfs, pgm_bomb, png_bomb, strict_json, tree)
 
 
 @pytest.fixture
@@ -392,13 +392,6 @@ def test_a_bad_image_cache_is_decoded_again(tmp_path):
             zf.writestr(name, data)
     x, y = tree.load()["train"]
     assert x.shape == (2, 4, 4) and int(x.sum()) == 2 * 16 * 7
-
-
-def strict_json(text):
-    """json.loads that refuses NaN and Infinity, which are not JSON."""
-    def refuse(constant):
-        raise ValueError(f"{constant} is not JSON")
-    return json.loads(text, parse_constant=refuse)
 
 
 def test_predict_json_is_always_valid_json(spiral_copy, tmp_path):

@@ -204,3 +204,21 @@ def test_every_limit_is_documented():
         assert f"`{variable}`" in text, variable
     for fixed in ("1 MiB", "100,000", "100 levels", "200,000", "4,294,967,295", "10,000"):
         assert fixed in text, fixed
+    from nnfs_cli.commands.sweep import NAME_CHARS
+    from nnfs_cli.data import npy
+    from nnfs_cli.sweep import journal, parameters
+    limits_text = text
+    for fixed in (f"at most {npy.INFLATE_RATIO} times its compressed bytes once inflated "
+                  f"(past its first {npy.INFLATE_FLOOR >> 20} MiB)",
+                  f"a header of at most {npy.HEADER_BYTES >> 10} KiB",
+                  f"| {parameters.MAX_VALUES:,} | fixed |",
+                  f"`journal.log` | {journal.LINE_BYTES >> 20} MiB | fixed |",
+                  f"`--name` | {NAME_CHARS} characters | fixed |",
+                  "past 2**63 - 1 it means 2**63 - 1"):
+        assert fixed in limits_text, fixed
+    assert limits.LARGEST == 2**63 - 1
+    for variable, default, _ in limits.table():   # each adjustable one with its default
+        row = next(line for line in limits_text.splitlines() if f"`{variable}`" in line)
+        shown = f"{default >> 20} MiB" if default % (1 << 20) == 0 and default >= 1 << 20 \
+            else (f"{default} s" if variable.endswith("_SECONDS") else f"{default:,}")
+        assert f"| {shown} |" in row, (variable, row)

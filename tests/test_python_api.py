@@ -4,7 +4,6 @@ loop logs; a Keras-like Sequential fits arrays and writes runs the CLI takes; er
 Python exceptions with the CLI's one-line messages; the public surface is listed."""
 
 import csv
-import json
 import shutil
 
 import numpy as np
@@ -21,7 +20,7 @@ from own_data import nnfs
 
 PUBLIC = ["__version__", "train", "resume", "load_run", "Run", "Sequential", "History",
           "NnfsError", "ConfigError", "BadUsage", "DataError", "Callback", "EarlyStopping",
-          "ModelCheckpoint", "layers", "optimizers", "callbacks", "book"]
+          "ModelCheckpoint", "gradcheck", "lr_find", "layers", "optimizers", "callbacks", "book"]
 
 
 def metrics_rows(run_dir):
@@ -310,3 +309,14 @@ def test_the_public_surface_is_listed_in_one_place():
                 assert member.__doc__, (cls, attribute)
     with pytest.raises(AttributeError):
         nnfs_cli.no_such_name
+
+
+def test_a_bad_data_file_is_a_data_error(tmp_path):
+    (tmp_path / "t.csv").write_text("a,b\n1,2\n3\n")
+    config = {"data": {"name": "csv", "path": str(tmp_path / "t.csv")},
+              "model": [{"dense": 2}, "softmax"], "loss": "categorical_crossentropy",
+              "optimizer": "adam"}
+    with pytest.raises(nnfs_cli.DataError) as error:
+        nnfs_cli.train(config, tmp_path / "run", quiet=True)
+    assert str(error.value) == f"{tmp_path / 't.csv'}:3: 1 value, but the header has 2 columns"
+    assert error.value.exit_code == 1 and isinstance(error.value, NnfsError)

@@ -229,7 +229,7 @@ def test_sigkill_never_leaves_a_corrupt_checkpoint(reference, start, tmp_path):
 
     # .lock: a stale lock (the kernel let go of it with the process), which --resume takes over.
     known = {"config.yaml", "summary.json", "checkpoint.pkl", "params.pkl", "params_best.pkl",
-             "metrics.csv", "train.log", "curves.png", ".lock"}
+             "metrics.csv", "train.log", "curves.png", "decision_regions.png", ".lock"}
     resumable = []
     for run_dir in run_dirs:
         if not run_dir.exists():

@@ -335,10 +335,14 @@ BAD = [
      ["parameters: expected a mapping of key paths to ranges or values, got {}"]),
     ("metric: test_accuracy\nparameters:\n  model[0].units: {values: [8]}\n",
      ["metric: data set 'spiral' has no test split; use val_accuracy"]),
+    ("metric: val_f1_macro\nparameters:\n  model[0].units: {values: [8]}\n",
+     ["metric: val_f1_macro is not one of the base config's metrics (accuracy); add f1_macro "
+      "to its `metrics`"]),
     ("metric: val_acc\nmethod: bayes\ngoal: up\nseed: -1\nparameters:\n"
      "  model[0].units: {values: [8]}\n",
      ["metric: expected one of val_loss, val_accuracy, loss, accuracy, test_loss, "
-      "test_accuracy, got 'val_acc' (did you mean 'val_accuracy'?)",
+      "test_accuracy, or a score of the base config's metrics (val_f1_macro, test_r2...), "
+      "got 'val_acc' (did you mean 'val_accuracy'?)",
       "goal: expected one of minimize, maximize, got 'up'",
       "method: expected one of tpe, random, grid, got 'bayes'",
       "seed: expected a non-negative integer, got -1"]),

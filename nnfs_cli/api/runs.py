@@ -121,12 +121,21 @@ class Run:
         from nnfs_cli.inference.evaluation import evaluate_run
         return evaluate_run(self._saved, split, batch_size)
 
-    def export(self, path=None, format="onnx", preprocessing=True):
+    def export(self, path=None, format="onnx", preprocessing=True, force=False):
         """Write the model as ONNX (raw inputs in, probabilities out) or as npz arrays; to
-        RUN/model.onnx (model.npz) by default. Returns (path, the interface's description
-        lines)."""
+        RUN/model.onnx (model.npz) by default; an existing file other than those is replaced
+        only with `force`. Returns (the path, the lines describing its input and output)."""
         from nnfs_cli.inference.export import export_run
-        return export_run(self._saved, path, format, preprocessing, self.best)
+        target, lines = export_run(self._saved, path, format, preprocessing, self.best, force)
+        return target.path, lines
+
+    def plot(self, path=None, *, epoch=None, animate=False, force=False):
+        """Draw the decision regions as `nnfs plot` does (the parameters recorded at `epoch`,
+        or with `animate` the GIF of every recorded epoch), to RUN/decision_regions.png by
+        default; returns the path written."""
+        from nnfs_cli.inference.pictures import plot_run
+        target, _ = plot_run(self._saved, epoch, path, animate, force)
+        return target.path
 
     def resume(self, epochs=None, *, callbacks=(), quiet=False, download=True):
         """Continue training from the run's checkpoint (see `resume`); returns the Run."""
@@ -149,16 +158,22 @@ def train(config, run_dir=None, *, overrides=(), callbacks=(), quiet=False, down
     Bad input raises nnfs_cli.ConfigError (its message is the lines `nnfs train` prints).
     """
     from nnfs_cli.training import run as runner
-    values = {SHORTCUTS.get(key, key.replace("__", ".")): value for key, value in settings.items()}
-    values.update({f"training.{key}": value for key, value
-                   in training_callbacks.training_options(callbacks).items()})
-    if isinstance(config, dict):
-        source, resolved = None, configs.load_mapping(config, list(overrides), values, None)
-    else:
-        source, resolved = str(config), configs.load(config, list(overrides), values)
+    source, resolved = resolve(config, overrides, settings, callbacks)
     outcome = runner.train(resolved, run_dir, Reporter(quiet=quiet), download=download,
                            source=source, callbacks=callbacks)
     return Run(outcome.path, lines=outcome.lines)
+
+
+def resolve(config, overrides=(), settings=None, callbacks=()):
+    """(source, resolved config) of a YAML file's path or a dict, with `--set`-style
+    `overrides`, Python `settings` (as `train` takes them) and what `callbacks` set."""
+    values = {SHORTCUTS.get(key, key.replace("__", ".")): value
+              for key, value in (settings or {}).items()}
+    values.update({f"training.{key}": value for key, value
+                   in training_callbacks.training_options(callbacks).items()})
+    if isinstance(config, dict):
+        return None, configs.load_mapping(config, list(overrides), values, None)
+    return str(config), configs.load(config, list(overrides), values)
 
 
 def resume(run_dir, *, epochs=None, callbacks=(), quiet=False, download=True):

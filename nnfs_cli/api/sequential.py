@@ -17,7 +17,7 @@ from nnfs_cli.core.model import evaluate as evaluate_model
 from nnfs_cli.data.dataset import Splits
 from nnfs_cli.data.npz_arrays import NpzArrays
 from nnfs_cli.errors import BadUsage, ConfigError
-from nnfs_cli.registry import LAYERS, ACTIVATIONS, LOSSES, METRICS, OPTIMIZERS, entry_of, parse_entry
+from nnfs_cli.registry import LAYERS, ACTIVATIONS, LOSSES, METRICS, OPTIMIZERS, entry_of
 from nnfs_cli.reporter import Reporter, model_summary
 from nnfs_cli.runs import components, rundir
 from nnfs_cli.training import callbacks as training_callbacks
@@ -152,7 +152,8 @@ class Sequential:
             for line in model_summary(model.input_shape, model.summary()):
                 reporter.line(line)
         trainer = Trainer(model, fitted.optimizer, fitted.metric, config["training"],
-                          fitted.rngs[1], fitted.rngs[0], reporter, callbacks=callbacks)
+                          fitted.rngs[1], fitted.rngs[0], reporter, callbacks=callbacks,
+                          scoring=components.scoring(config, data, model))
         trainer.history = [dict(row, epoch=row["epoch"]) for row in fitted.history]
         trainer.options = dict(config["training"], epochs=len(fitted.history) + epochs)
         started = time.perf_counter()

@@ -21,11 +21,13 @@ from nnfs_cli.threads import with_default_threads
 @click.option("--best", is_flag=True, help="Use the run's params_best.pkl.")
 @click.option("--recursive", "-r", is_flag=True,
               help="Also take the files in the folders inside each DIR.")
-@click.option("--output", type=click.Path(dir_okay=False),
+@click.option("--output", type=click.Path(allow_dash=True),
               help="Also write the predictions to this CSV file: the rows of CSV inputs with "
-              "prediction (and confidence) columns added, else one line per input.")
+              "prediction (and confidence) columns added, else one line per input (- : "
+              "standard output, instead of the lines).")
+@click.option("--force", is_flag=True, help="Replace an existing file named by --output.")
 @with_default_threads
-def predict(inputs, run_dir, top_k, as_json, invert, best, recursive, output):
+def predict(inputs, run_dir, top_k, as_json, invert, best, recursive, output, force):
     """Classify pictures with a run on pictures (Fashion-MNIST, image folders), or predict
     rows with a run on rows: for a csv run, CSV files with the training file's columns (the
     target column may be there and is ignored); for others, .npy or .csv rows of features.
@@ -51,9 +53,12 @@ def predict(inputs, run_dir, top_k, as_json, invert, best, recursive, output):
             names = ", ".join(inside[:3]) + (", ..." if len(inside) > 3 else "")
             click.echo(f"{folder}: skipped its {count(len(inside), 'subfolder')} ({names}); "
                        "--recursive takes them too", err=True)
-    results, errors = prediction.predict(run, inputs, top_k, invert, recursive, output)
+    target = None if output is None else prediction.output_for(run, inputs, recursive, output,
+                                                                force, as_json)
+    results, errors = prediction.predict(run, inputs, top_k, invert, recursive, target)
     for message in errors:
         click.echo(f"{NnfsError.prefix}{message}", err=True)
-    click.echo(prediction.render(results, as_json), nl=False)
+    if target is None or not target.to_stdout:   # else the CSV is what stdout holds
+        click.echo(prediction.render(results, as_json), nl=False)
     if errors:
         click.get_current_context().exit(1)

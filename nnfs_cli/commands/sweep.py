@@ -7,6 +7,7 @@ import click
 from nnfs_cli.threads import with_default_threads
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+NAME_CHARS = 100   # like a run's name: a folder name has 255 bytes at most
 
 
 @click.command()
@@ -24,8 +25,11 @@ NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
               "sweep file's name without .yaml).")
 @click.option("--report", "report_only", is_flag=True,
               help="Run no trials: print the table and write sweep.csv, best.yaml and sweep.png.")
+@click.option("--tensorboard", is_flag=True,
+              help="Every trial writes TensorBoard event files (logging.tensorboard), so "
+              "`tensorboard --logdir runs/sweeps/NAME` lines them up in its HParams table.")
 @with_default_threads
-def sweep(sweep_path, workers, trials, storage_url, name, report_only):
+def sweep(sweep_path, workers, trials, storage_url, name, report_only, tensorboard):
     """Search the parameters that SWEEP lists on top of its base training config.
 
     Each trial is a run directory runs/sweeps/NAME/trial-0007/ (nnfs evaluate, predict,
@@ -43,20 +47,37 @@ def sweep(sweep_path, workers, trials, storage_url, name, report_only):
     """
     from pathlib import Path
 
-    from nnfs_cli.errors import NnfsError
+    from nnfs_cli.errors import BadUsage, NnfsError
     from nnfs_cli.reporter import Reporter
     from nnfs_cli.training.run import Interrupted
     from nnfs_cli.sweep import launch, report, spec
     from nnfs_cli.sweep import study as studies
 
     parsed = spec.load(sweep_path, trials)
-    name = name or Path(sweep_path).stem
-    if not NAME.fullmatch(name):
+    if tensorboard:
+        from nnfs_cli.training.tensorboard import summary_writer
+        summary_writer()   # the one line that says what to install, before any trial
+        parsed.base["logging"]["tensorboard"] = True
+    if name is None:
+        name = default_name(Path(sweep_path).stem)
+    elif not NAME.fullmatch(name):
         raise click.BadParameter("use letters, digits, '_', '.' and '-' (a folder name)",
                                  param_hint="--name")
+    elif len(name) > NAME_CHARS:
+        raise click.BadParameter(f"at most {NAME_CHARS} characters (a folder name), got "
+                                 f"{len(name)}", param_hint="--name")
+    if storage_url is not None and studies.in_memory(storage_url):
+        # Each process would open its own empty database: one study per worker.
+        if workers is not None and workers > 1:
+            raise BadUsage(f"--storage {studies.masked(storage_url)}: an in-memory SQLite "
+                           f"database is private to each process, so --workers {workers} "
+                           "would run that many separate studies; use --workers 1, or a "
+                           "file: sqlite:///sweep.db")
+        workers = 1
     folder = Path("runs") / "sweeps" / name
     reporter = Reporter()
-    storage, study = launch.open_sweep(parsed, name, folder, storage_url, not report_only)
+    storage, study = launch.open_sweep(parsed, name, folder, storage_url, not report_only,
+                                       say=reporter.line)
     stopped = None
     if not report_only:
         try:
@@ -73,3 +94,10 @@ def sweep(sweep_path, workers, trials, storage_url, name, report_only):
     if found and all(row["state"] == "failed" for row in found):
         raise NnfsError(f"every trial of sweep {name} failed (the errors are above and in "
                         f"{folder / 'sweep.csv'})")
+
+
+def default_name(stem):
+    """The study's name from the sweep file's name: `my sweep` -> `my-sweep`, cut to
+    NAME_CHARS; `sweep` when nothing is left."""
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", stem).lstrip("_.-")[:NAME_CHARS].rstrip("-")
+    return name or "sweep"

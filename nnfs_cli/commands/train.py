@@ -21,20 +21,26 @@ RESUME_OPTIONS = "--resume RUN_DIR takes only --epochs, --quiet, --no-download a
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors and the final summary.")
 @click.option("--print-config", is_flag=True,
               help="Print the fully resolved config and exit without training.")
+@click.option("--animate", is_flag=True,
+              help="Also write decision_regions.gif, the decision regions forming epoch by "
+              "epoch (shortcut for --set plots.animate=true).")
 @click.option("--no-download", is_flag=True,
               help="Fail instead of downloading a missing data set (Fashion-MNIST).")
+@click.option("--tensorboard", is_flag=True,
+              help="Write TensorBoard event files into RUN_DIR/tensorboard/ (logging.tensorboard; "
+              "needs the tensorboard extra).")
 @click.option("--threads", type=click.IntRange(min=1), envvar="NNFS_THREADS", show_envvar=True,
               default=DEFAULT_THREADS, help="BLAS threads for matrix products (default: 1, or "
               "what OPENBLAS_NUM_THREADS / OMP_NUM_THREADS say when set).")
-def train(config_path, resume, run_dir, overrides, seed, epochs, quiet, print_config, no_download,
-          threads):
+def train(config_path, resume, run_dir, overrides, seed, epochs, quiet, print_config, animate,
+          no_download, tensorboard, threads):
     """Train the model that CONFIG describes and write a run directory.
 
     Ctrl-C saves a checkpoint after the current batch; --resume continues from it.
 
     \b
     Example:
-      nnfs train configs/spiral.yaml
+      nnfs train configs/spiral.yaml --animate   # and watch decision_regions.gif
       nnfs train configs/iris.yaml        # a CSV table; image folders and .npz work too
       nnfs train configs/fashion.yaml --epochs 3 --set optimizer.learning_rate=0.002
       nnfs train configs/fashion_cnn.yaml --threads 2
@@ -42,10 +48,11 @@ def train(config_path, resume, run_dir, overrides, seed, epochs, quiet, print_co
     """
     with blas_threads(threads):
         _train(config_path, resume, run_dir, overrides, seed, epochs, quiet, print_config,
-               no_download)
+               animate, no_download, tensorboard)
 
 
-def _train(config_path, resume, run_dir, overrides, seed, epochs, quiet, print_config, no_download):
+def _train(config_path, resume, run_dir, overrides, seed, epochs, quiet, print_config, animate,
+           no_download, tensorboard=False):
     from nnfs_cli import api
 
     if resume:
@@ -53,7 +60,8 @@ def _train(config_path, resume, run_dir, overrides, seed, epochs, quiet, print_c
             raise click.UsageError("CONFIG is not taken with --resume: the run has its own "
                                    f"config.yaml. {RESUME_OPTIONS}")
         given = {"--run-dir": run_dir is not None, "--set": bool(overrides),
-                 "--seed": seed is not None, "--print-config": print_config}
+                 "--seed": seed is not None, "--print-config": print_config,
+                 "--animate": animate, "--tensorboard": tensorboard}
         refused = [name for name, used in given.items() if used]
         if refused:
             raise click.UsageError(f"{' and '.join(refused)} cannot be used with --resume. "
@@ -67,6 +75,10 @@ def _train(config_path, resume, run_dir, overrides, seed, epochs, quiet, print_c
             overrides.append(f"seed={seed}")
         if epochs is not None:
             overrides.append(f"training.epochs={epochs}")
+        if tensorboard:
+            overrides.append("logging.tensorboard=true")
+        if animate:
+            overrides.append("plots.animate=true")
         if print_config:
             from nnfs_cli import config as configs
             from nnfs_cli.runs import rundir

@@ -11,8 +11,22 @@ from nnfs_cli.errors import ConfigError
 from nnfs_cli.registry import (ACTIVATIONS, DATASETS, LAYERS, LOSSES, METRICS, OPTIMIZERS,
                                Registry, parse_entry, suggestion)
 
-TOP_LEVEL = ("seed", "data", "model", "loss", "optimizer", "metric", "training")
+TOP_LEVEL = ("seed", "data", "model", "loss", "optimizer", "metric", "metrics", "training",
+             "logging", "plots")
 REQUIRED = ("data", "model", "loss", "optimizer")
+
+
+def _monitor(value):
+    """val_loss, val_accuracy, or val_ and a score's name (it must be among `metrics`, which
+    the consistency checks see)."""
+    from nnfs_cli.core import scores
+    name = value[4:] if isinstance(value, str) and value.startswith("val_") else None
+    if value in ("val_loss", "val_accuracy") or (name and any(
+            scores.problem(name, task) is None for task in ("classification", "regression"))):
+        return value
+    hint = suggestion(value, ["val_loss", "val_accuracy"])
+    raise ValueError(f"expected val_loss, val_accuracy or val_ and a score of `metrics` "
+                     f"(val_f1_macro...), got {validators.show(value)}{hint}")
 
 
 class EarlyStopping:
@@ -20,7 +34,7 @@ class EarlyStopping:
     `patience` epochs."""
 
     constraints = {
-        "monitor": validators.one_of("val_loss", "val_accuracy"),
+        "monitor": lambda value: _monitor(value),
         "patience": validators.positive_int,
         "min_delta": validators.non_negative,
         "restore_best": validators.boolean,
@@ -46,6 +60,37 @@ class TrainingOptions:
 
     def __init__(self, epochs=10, batch_size=None, shuffle=True, print_every=1,
                  checkpoint_seconds=10.0, early_stopping=None, clip_norm=None, clip_value=None):
+        pass
+
+
+class Logging:
+    """The `logging:` section: TensorBoard event files in RUN/tensorboard/ (the
+    `tensorboard` extra), scalars every `steps` steps and per epoch, and weight and gradient
+    histograms every `histograms` epochs (0: none)."""
+
+    constraints = {
+        "tensorboard": validators.boolean,
+        "steps": validators.positive_int,
+        "histograms": validators.non_negative_int,
+    }
+
+    def __init__(self, tensorboard=False, steps=50, histograms=0):
+        pass
+
+
+class PlotOptions:
+    """The `plots:` section: decision_regions.png for inputs it can draw (auto), always
+    (true: other inputs are an error) or never; `animate` adds decision_regions.gif, a frame
+    every `every` epochs (null: about 50 frames). Checked against the model once it is built
+    (runs/regions.py: problems)."""
+
+    constraints = {
+        "decision_regions": validators.auto_or_boolean,
+        "animate": validators.boolean,
+        "every": validators.optional(validators.positive_int),
+    }
+
+    def __init__(self, decision_regions="auto", animate=False, every=None):
         pass
 
 
@@ -80,12 +125,36 @@ def resolve(raw, source=None):
         problems.append(f"training: expected a mapping, got {validators.show(training)}")
         training = {}
     resolved["training"] = _options("training", training, TrainingOptions, "training", problems)
+    resolved["metrics"] = _check("metrics", raw.get("metrics"), _metric_names, problems)
+    logging = raw.get("logging") or {}
+    if not isinstance(logging, dict):
+        problems.append(f"logging: expected a mapping, got {validators.show(logging)}")
+        logging = {}
+    resolved["logging"] = _options("logging", logging, Logging, "logging", problems)
+    plots = raw.get("plots") or {}
+    if not isinstance(plots, dict):
+        problems.append(f"plots: expected a mapping, got {validators.show(plots)}")
+        plots = {}
+    resolved["plots"] = _options("plots", plots, PlotOptions, "plots", problems)
 
     if not problems:
         _check_consistency(resolved, problems)
     if problems:
         raise ConfigError(problems, source)
     return _flatten(resolved)
+
+
+def _metric_names(value):
+    """`metrics`: null (the task's defaults) or a list of score names, checked against the
+    task once it is known (core/scores.py)."""
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(name, str) for name in value):
+        raise ValueError(f"expected a list of names such as [accuracy, f1_macro], got "
+                         f"{validators.show(value)}")
+    if len(set(value)) != len(value):
+        raise ValueError(f"names a score twice: {validators.show(value)}")
+    return list(value)
 
 
 def _check(path, value, check, problems):
@@ -193,12 +262,47 @@ def _check_consistency(config, problems):
                         f"{loss.fused_activation.name}, got {layers[-1]['name']}")
     if data.known_before_loading:
         problems.extend(model_problems(layers, data, loss))
+    elif data.input_shape is not None:
+        # The samples' shape is known before the files are read (an image folder's `size`),
+        # the classes only after: the stack's shapes and size are checked now, before a
+        # picture is decoded, and its outputs once the data has loaded.
+        problems.extend(shape_problems(layers, data))
     metric = config.get("metric")
     if metric is None:
         config["metric"] = {"name": loss.default_metric}
     elif METRICS.get(metric["name"]).targets != loss.targets:
         problems.append(f"metric: {metric['name']} does not fit {loss.name}; "
                         f"use {loss.default_metric}")
+    problems.extend(metrics_problems(config, loss.task))
+
+
+def metrics_problems(config, task):
+    """`metrics` names scores of the task (filling its defaults), and what early stopping
+    monitors is one of them."""
+    from nnfs_cli.core import scores
+    if config.get("metrics") is None:
+        config["metrics"] = list(scores.DEFAULTS[task])
+    found = [f"metrics[{index}]: {problem}" for index, problem in
+             enumerate(scores.problem(name, task) for name in config["metrics"]) if problem]
+    stopping = config["training"].get("early_stopping")
+    if stopping and not found:
+        monitors = monitor_names(config["metrics"])
+        monitor = stopping["monitor"]
+        if monitor not in monitors and scores.problem(monitor[4:], task) is None:
+            found.append(f"training.early_stopping.monitor: {monitor} needs {monitor[4:]} "
+                         f"in `metrics` (they are: {', '.join(config['metrics'])})")
+        elif monitor not in monitors:
+            found.append(f"training.early_stopping.monitor: expected one of "
+                         f"{', '.join(monitors)}, got {validators.show(monitor)}"
+                         + suggestion(monitor, monitors))
+    return found
+
+
+def monitor_names(metrics):
+    """What early stopping may watch: the validation loss, accuracy and configured scores."""
+    names = ["val_loss", "val_accuracy"]
+    names += [f"val_{name}" for name in metrics if name not in ("accuracy", "book_accuracy")]
+    return names
 
 
 def task_problems(data, loss):
@@ -209,6 +313,17 @@ def task_problems(data, loss):
     decided = " (found in the data; set data.task to choose)" if data.task_found else ""
     return [f"loss: {loss.name} is for {loss.task}, but data set {data.name!r} is for "
             f"{data.task}{decided}"]
+
+
+def shape_problems(entries, data):
+    """Why the stack of `entries` cannot take `data`'s samples or is too large; [] if not."""
+    layers = [stack_registry(name).get(name)(**options)
+              for name, options in map(parse_entry, entries)]
+    try:
+        Model.infer_shapes(layers, data.shape_for(layers))
+    except ShapeError as error:
+        return [str(error)]
+    return []
 
 
 def model_problems(entries, data, loss):

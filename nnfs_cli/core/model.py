@@ -123,8 +123,9 @@ class Model:
                 for layer, shape in zip(self.layers, self.shapes)]
 
 
-def evaluate(model, metric, x, y, batch_size=None):
-    """(mean data loss, accuracy) of `model` on (x, y), computed in batches."""
+def evaluate(model, metric, x, y, batch_size=None, scores=()):
+    """(mean data loss, accuracy) of `model` on (x, y), computed in batches; each of
+    `scores` (core/scores.py) sees every batch too."""
     batch_size = batch_size or len(x)
     loss_sum = 0.0
     correct = total = 0
@@ -134,4 +135,6 @@ def evaluate(model, metric, x, y, batch_size=None):
         loss_sum += float(model.loss.forward(output, batch_y).sum(dtype=np.float64))
         good, count = metric.count(model.predictions(output), batch_y)
         correct, total = correct + good, total + count
+        for score in scores:
+            score.update(output, batch_y)
     return loss_sum / len(x), correct / total

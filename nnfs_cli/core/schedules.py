@@ -141,5 +141,5 @@ class ReduceOnPlateau(Schedule):
         if not 0 <= scale <= 1 or isinstance(since, bool) or not isinstance(since, int) \
                 or since < 0 or not (best is None or math.isfinite(float(best))):
             raise ValueError(f"expected a scale in [0, 1], a finite best or none and a count, "
-                             f"got {state!r}"[:200])
+                             f"got {validators.show(state)}")
         self.scale, self.best, self.since = scale, best, since

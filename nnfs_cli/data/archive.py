@@ -9,7 +9,7 @@ import zlib
 from pathlib import Path
 
 from nnfs_cli import limits
-from nnfs_cli.errors import NnfsError
+from nnfs_cli.errors import DataError
 
 SPLITS = ("train", "test")
 LABELS = tuple(str(label) for label in range(10))
@@ -31,7 +31,7 @@ def extract_fashion(archive, target, source):
                 _check_png(zf, info, source)
             _extract(zf, plan, Path(target))
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as error:
-        raise NnfsError(f"{source} is not a valid zip archive ({error})") from None
+        raise DataError(f"{source} is not a valid zip archive ({error})") from None
     return {split: sum(entry[1] == split for entry in plan) for split in SPLITS}
 
 
@@ -44,13 +44,13 @@ def open_zip(file, source):
     except (AttributeError, OSError):        # a future Python without it: ZipFile checks
         record = None
     if record and record[zipfile._ECD_ENTRIES_TOTAL] > limits.ARCHIVE_ENTRIES:
-        raise NnfsError(f"{source} lists {record[zipfile._ECD_ENTRIES_TOTAL]:,} entries, more "
+        raise DataError(f"{source} lists {record[zipfile._ECD_ENTRIES_TOTAL]:,} entries, more "
                         f"than the limit of {limits.ARCHIVE_ENTRIES:,}")
     file.seek(0)
     try:
         return zipfile.ZipFile(file)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
-        raise NnfsError(f"{source} is not a valid zip archive ({error})") from None
+        raise DataError(f"{source} is not a valid zip archive ({error})") from None
 
 
 def _plan(infos, source):
@@ -66,25 +66,25 @@ def _plan(infos, source):
         if any(part.startswith(".") for part in parts):  # .DS_Store and friends
             continue
         if len(parts) != 3 or parts[1] not in LABELS or not parts[2].lower().endswith(".png"):
-            raise NnfsError(f"unexpected entry {info.filename!r} in {source}; {EXPECTED}")
+            raise DataError(f"unexpected entry {info.filename!r} in {source}; {EXPECTED}")
         if info.file_size > MAX_IMAGE_BYTES:
-            raise NnfsError(f"entry {info.filename!r} in {source} is too large for a 28x28 image")
+            raise DataError(f"entry {info.filename!r} in {source} is too large for a 28x28 image")
         key = "/".join(parts).lower()  # case-insensitive file systems would merge these
         if key in names:
-            raise NnfsError(f"duplicate entry {info.filename!r} in {source}")
+            raise DataError(f"duplicate entry {info.filename!r} in {source}")
         names.add(key)
         seen[parts[0]].add(parts[1])
         plan.append((info, *parts))
     total, limit = sum(info.file_size for info, *_ in plan), limits.get("extract_bytes")
     if total > limit:
-        raise NnfsError(f"{source} would extract {total:,} bytes, more than the limit of "
+        raise DataError(f"{source} would extract {total:,} bytes, more than the limit of "
                         f"{limit:,} bytes {limits.hint('extract_bytes')}")
     for split in SPLITS:
         if not seen[split]:
-            raise NnfsError(f"{source} has no {split}/ images; {EXPECTED}")
+            raise DataError(f"{source} has no {split}/ images; {EXPECTED}")
         missing = [label for label in LABELS if label not in seen[split]]
         if missing:
-            raise NnfsError(f"{source} is missing label(s) {', '.join(missing)} in {split}/")
+            raise DataError(f"{source} is missing label(s) {', '.join(missing)} in {split}/")
     return plan
 
 
@@ -104,7 +104,7 @@ def _check_safe(info, source):
         reason = "encrypted"
     else:
         return
-    raise NnfsError(f"refusing unsafe entry {name!r} in {source} ({reason}); nothing was extracted")
+    raise DataError(f"refusing unsafe entry {name!r} in {source} ({reason}); nothing was extracted")
 
 
 def _wrapper_depth(infos):
@@ -118,10 +118,10 @@ def _check_png(zf, info, source):
     with zf.open(info) as f:
         head = f.read(26)
     if len(head) < 26 or head[:8] != PNG_SIGNATURE or head[12:16] != b"IHDR":
-        raise NnfsError(f"{info.filename!r} in {source} is not a PNG image")
+        raise DataError(f"{info.filename!r} in {source} is not a PNG image")
     width, height, depth, colour = struct.unpack(">IIBB", head[16:26])
     if (width, height, depth, colour) != (28, 28, 8, 0):
-        raise NnfsError(f"{info.filename!r} in {source} is {width}x{height}, bit depth {depth}, "
+        raise DataError(f"{info.filename!r} in {source} is {width}x{height}, bit depth {depth}, "
                         f"colour type {colour}; expected a 28x28 8-bit grayscale PNG")
 
 

@@ -15,7 +15,7 @@ from nnfs_cli.data.rows import Rows, read_rows
 from nnfs_cli.data.table_encoding import TableEncoder
 from nnfs_cli.data.table_learning import learn
 from nnfs_cli.data.tables import read_table, table_of_records
-from nnfs_cli.errors import NnfsError
+from nnfs_cli.errors import DataError
 from nnfs_cli.registry import DATASETS
 
 
@@ -65,7 +65,7 @@ class CsvTable(Dataset):
         self.encoder = None
 
     def load(self, seed, reporter=None):
-        table = read_table(self.path, self.delimiter)
+        table = read_table(self.path, self.delimiter, limits.get("rows_bytes"), "rows_bytes")
         fresh = self.encoder is None
         if fresh:
             options = dict(self.options)
@@ -74,10 +74,13 @@ class CsvTable(Dataset):
             self._adopt(TableEncoder(learn(table, options)))
         encoder = self.encoder
         raw, y, kept = encoder.encode_raw(table, "train", self.path)
+        encoder.check_size(len(raw), self.path)
         raw_test = y_test = None
         if self.test_path:
-            test_table = read_table(self.test_path, self.delimiter)
+            test_table = read_table(self.test_path, self.delimiter, limits.get("rows_bytes"),
+                                    "rows_bytes")
             raw_test, y_test, _ = encoder.encode_raw(test_table, "test", self.path)
+            encoder.check_size(len(raw) + len(raw_test), self.test_path)
         splits = make_splits(raw, y, raw_test, y_test, seed, self.validation,
                              self.validation_split, self.limit,
                              stratify=self.task == "classification")
@@ -142,6 +145,9 @@ class CsvTable(Dataset):
             layout=f"the CSV's feature columns as {len(names)} numbers: number columns as they "
                    "are, one 0/1 column per category of a text column: " + ", ".join(names))
 
+    def input_names(self):
+        return self.encoder.input_names()
+
     def output_postprocessing(self):
         state = self.encoder.state if self.encoder else {}
         if self.task != "regression" or not state.get("scale_target"):
@@ -156,15 +162,16 @@ class CsvTable(Dataset):
         if path.suffix.lower() == ".npy":
             features = encoder.state["features"]
             if any(feature["kind"] != "number" for feature in features):
-                raise NnfsError(f"{path}: this model was trained on text columns too; give a "
+                raise DataError(f"{path}: this model was trained on text columns too; give a "
                                 "CSV file with the training file's columns")
             raw = read_rows(path, len(features)).astype(np.float64)
             return Rows(encoder.transform(raw))
         table = read_table(path, self.delimiter, limits.get("rows_bytes"), "rows_bytes")
         if len(table) > limits.get("rows"):
-            raise NnfsError(f"{path}: {len(table):,} rows, more than the limit of "
+            raise DataError(f"{path}: {len(table):,} rows, more than the limit of "
                             f"{limits.get('rows'):,} {limits.hint('rows')}")
         raw, _, _ = encoder.encode_raw(table, "predict")
+        encoder.check_size(len(raw), path)
         return Rows(encoder.transform(raw), table.lines.tolist(), table.header, table.rows())
 
     def encode_records(self, records, source="<rows>"):

@@ -9,7 +9,7 @@ import numpy as np
 from nnfs_cli import validators
 from nnfs_cli.data.dataset import Dataset, InputPreprocessing, make_splits
 from nnfs_cli.data.image_files import CENTRE, ImageTree, ScaledImages, scale_pixels  # noqa: F401
-from nnfs_cli.errors import NnfsError
+from nnfs_cli.errors import DataError
 from nnfs_cli.registry import DATASETS
 
 FASHION_URL = "https://nnfs.io/datasets/fashion_mnist_images.zip"
@@ -37,7 +37,7 @@ def load_fashion(path, reporter=None):
     path = Path(path)
     problem = _problem(path)
     if problem:
-        raise NnfsError(problem)
+        raise DataError(problem)
     arrays = image_tree(path).load(reporter)
     return tuple(array if key == 0 else array.astype(np.uint8)
                  for split in SPLITS for key, array in enumerate(arrays[split]))
@@ -100,10 +100,10 @@ class FashionMNIST(Dataset):
         if dataset_ready(path):
             return
         if not download:
-            raise NnfsError(f"Fashion-MNIST not found at {path}; download it with "
+            raise DataError(f"Fashion-MNIST not found at {path}; download it with "
                             f"`nnfs download-fashion --dest {path.parent}`")
         if path.name != FOLDER:
-            raise NnfsError(f"Fashion-MNIST not found at {path}, and downloads always land in "
+            raise DataError(f"Fashion-MNIST not found at {path}, and downloads always land in "
                             f"a folder named {FOLDER}; fix data.path or download it there")
         url = os.environ.get("NNFS_FASHION_URL", FASHION_URL)
         reporter.line(f"Fashion-MNIST not found at {path}: downloading it from {url}")

@@ -21,7 +21,7 @@ from nnfs_cli.atomic import atomic_path
 from nnfs_cli.compat import quiet_opencv
 from nnfs_cli.data.image_limits import OPENCV_REFUSAL, read_encoded, too_many_pixels
 from nnfs_cli.data.npy import Npz
-from nnfs_cli.errors import NnfsError
+from nnfs_cli.errors import ConfigError, DataError, NnfsError
 
 CACHE = "cache.npz"
 CACHE_FORMAT = 3
@@ -30,7 +30,7 @@ CENTRE = 127.5   # pixels 0-255 -> [-1, 1]: (x - 127.5) / 127.5, as the book sca
 _NAME = operator.attrgetter("name")
 
 
-class UnreadableImage(NnfsError):
+class UnreadableImage(DataError):
     """A file that cannot be read or decoded as a picture."""
 
     def __init__(self, path, reason):
@@ -167,7 +167,7 @@ class ImageTree:
                                f"{error.strerror or error}")
         if self.skipped and not self.skip_unreadable:
             path, reason = self.skipped[0]
-            raise NnfsError(f"{path}: {reason}")
+            raise DataError(f"{path}: {reason}")
         return arrays
 
     def build_cache(self):
@@ -199,9 +199,9 @@ class ImageTree:
         except FileNotFoundError as error:
             if error.filename == folder:
                 return []
-            raise NnfsError(f"cannot read {error.filename}: {error.strerror}") from None
+            raise DataError(f"cannot read {error.filename}: {error.strerror}") from None
         except OSError as error:
-            raise NnfsError(f"cannot read {error.filename or folder}: "
+            raise DataError(f"cannot read {error.filename or folder}: "
                             f"{error.strerror or error}") from None
 
     def _listing(self):
@@ -224,8 +224,9 @@ class ImageTree:
                            "suffixes": self.suffixes})
 
     def _read_cache(self, digest):
-        """The cached arrays, or None when the cache is missing, stale or unreadable (each
-        array's header is checked against its bytes: npy.py)."""
+        """The cached arrays, or None when the cache is missing, stale, unreadable or not
+        what this tree decodes to (each array's header is checked against its bytes: npy.py;
+        their shapes and labels against the tree)."""
         if not self.cache_path.exists():
             return None
         try:
@@ -235,10 +236,26 @@ class ImageTree:
                 arrays = {split: (cache.read(f"x_{split}"), cache.read(f"y_{split}"))
                           for split in self.splits}
                 skipped = cache.read("skipped")
+            if not self._fits(arrays, skipped):
+                return None
             self.skipped = [(self.root / str(path), str(reason)) for path, reason in skipped]
             return arrays
+        except ConfigError:   # a bad limit in the environment: the caller's to fix
+            raise
         except (NnfsError, KeyError, ValueError):
             return None
+
+    def _fits(self, arrays, skipped):
+        """Whether cached arrays have the shapes, types and labels this tree decodes to."""
+        if skipped.dtype.kind != "U" or skipped.ndim != 2 or skipped.shape[1] != 2:
+            return False
+        for images, labels in arrays.values():
+            if (images.dtype != np.uint8 or images.shape[1:] != tuple(self.sample_shape)
+                    or labels.dtype.kind not in "iu" or labels.shape != images.shape[:1]):
+                return False
+            if len(labels) and not (0 <= labels.min() and labels.max() < len(self.labels)):
+                return False
+        return True
 
     def write_cache(self, arrays, digest=None):
         """Write `arrays` (as `load` returns them) to the cache; OSError if that fails."""
@@ -280,7 +297,7 @@ class ImageTree:
             return image
         if not self.fit:
             height, width = self.size
-            raise NnfsError(f"{path} is {image.shape[1]}x{image.shape[0]}, "
+            raise DataError(f"{path} is {image.shape[1]}x{image.shape[0]}, "
                             f"expected {width}x{height}")
         from nnfs_cli.data.photos import fit_into
         return fit_into(np.ascontiguousarray(image), self.size)

@@ -14,7 +14,7 @@ from nnfs_cli.data.dataset import Dataset, InputPreprocessing, make_splits
 from nnfs_cli.data.image_limits import check_encoded, too_many_pixels
 from nnfs_cli.data.image_files import (CENTRE, ImageTree, ScaledImages, decode_picture,
                                        read_picture, scale_pixels)
-from nnfs_cli.errors import ConfigError, NnfsError
+from nnfs_cli.errors import ConfigError, DataError
 from nnfs_cli.registry import DATASETS
 
 SPLIT_FOLDERS = ("train", "test")
@@ -65,16 +65,16 @@ class ImageFolder(Dataset):
             self._adopt({"folders": folders, "class_names": self._names(root, folders),
                          "size": list(self.size), "color": self.color})
         elif folders != self.learnt["folders"]:
-            raise NnfsError(f"{root} has the class folders {', '.join(folders)}, but the run "
+            raise DataError(f"{root} has the class folders {', '.join(folders)}, but the run "
                             f"was trained on {', '.join(self.learnt['folders'])}")
         if "test" in splits:
             extra = sorted(set(_class_folders(root / "test", required=False)) - set(folders))
             if extra:
-                raise NnfsError(f"{root / 'test' / extra[0]}: a class folder that "
+                raise DataError(f"{root / 'test' / extra[0]}: a class folder that "
                                 f"{root / 'train'} does not have")
         for folder in folders:   # before decoding anything
             if not _has_files(root / splits["train"] / folder):
-                raise NnfsError(f"{root / splits['train'] / folder}: no images in this class "
+                raise DataError(f"{root / splits['train'] / folder}: no images in this class "
                                 "folder")
         tree = ImageTree(root, splits, folders, self.size, self.color,
                          skip_unreadable=self.skip_unreadable,
@@ -84,7 +84,7 @@ class ImageFolder(Dataset):
         counts = np.bincount(y, minlength=len(folders))
         if not counts.all():
             empty = root / splits["train"] / folders[int(np.argmin(counts))]
-            raise NnfsError(f"{empty}: no readable images in this class folder")
+            raise DataError(f"{empty}: no readable images in this class folder")
         x_test, y_test = arrays.get("test", (None, None))
         self.notes = self._describe(tree, len(x), x_test)
         return make_splits(x, y, x_test, y_test, seed, self.validation, self.validation_split,
@@ -146,15 +146,15 @@ class ImageFolder(Dataset):
 def _split_folders(root):
     """{"train": "train", "test": "test"} for a train/ and test/ layout, else {"train": ""}."""
     if not root.exists():
-        raise NnfsError(f"{root}: no such folder")
+        raise DataError(f"{root}: no such folder")
     if not root.is_dir():
-        raise NnfsError(f"{root}: not a folder; {EXPECTED}")
+        raise DataError(f"{root}: not a folder; {EXPECTED}")
     found = set(_subfolders(root))
     if not found:
-        raise NnfsError(f"{root}: no class subfolders; {EXPECTED}")
+        raise DataError(f"{root}: no class subfolders; {EXPECTED}")
     if found <= set(SPLIT_FOLDERS):
         if "train" not in found:
-            raise NnfsError(f"{root}: has test/ but no train/; {EXPECTED}")
+            raise DataError(f"{root}: has test/ but no train/; {EXPECTED}")
         return {split: split for split in SPLIT_FOLDERS if split in found}
     return {"train": ""}
 
@@ -163,7 +163,7 @@ def _class_folders(folder, required=True):
     """The class folder names in `folder`: sorted, as numbers when they all are."""
     names = _subfolders(folder)
     if not names and required:
-        raise NnfsError(f"{folder}: no class subfolders; {EXPECTED}")
+        raise DataError(f"{folder}: no class subfolders; {EXPECTED}")
     if all(name.isdigit() for name in names):
         return sorted(names, key=lambda name: (int(name), name))
     return sorted(names)
@@ -175,7 +175,7 @@ def _has_files(folder):
         with os.scandir(folder) as entries:
             visible = [entry for entry in entries if not entry.name.startswith(".")]
     except OSError as error:
-        raise NnfsError(f"cannot read {folder}: {error.strerror or error}") from None
+        raise DataError(f"cannot read {folder}: {error.strerror or error}") from None
     return (any(not entry.is_dir() for entry in visible)
             or any(_has_files(entry.path) for entry in visible if entry.is_dir()))
 
@@ -186,4 +186,4 @@ def _subfolders(folder):
             return [entry.name for entry in entries
                     if entry.is_dir() and not entry.name.startswith(".")]
     except OSError as error:
-        raise NnfsError(f"cannot read {folder}: {error.strerror or error}") from None
+        raise DataError(f"cannot read {folder}: {error.strerror or error}") from None

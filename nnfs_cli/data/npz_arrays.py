@@ -2,6 +2,7 @@
 and `y_test` when the file has them (the key names are options). The arrays are used as they
 are, as float32: scale them before saving. Labels (whole numbers or text) make classes."""
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -11,10 +12,13 @@ from nnfs_cli.data.dataset import Dataset, InputPreprocessing, make_splits
 from nnfs_cli.data.npy import Npz, load_npy
 from nnfs_cli.data.rows import Rows, read_rows
 from nnfs_cli.data.tables import is_integral, number_name
-from nnfs_cli.errors import ConfigError, NnfsError
+from nnfs_cli.errors import ConfigError, DataError
 from nnfs_cli.registry import DATASETS
 
 AUTO_CLASSES = 20   # task: auto takes float targets of at most this many whole numbers for classes
+SAMPLE_KINDS = "fiub"      # floats, integers, booleans: not complex, dates, structures
+TARGET_KINDS = "fiubUS"    # and text labels
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 @DATASETS.register("npz")
@@ -51,7 +55,7 @@ class NpzArrays(Dataset):
         x, y = arrays["x"], arrays["y"]
         for key in ("", "_test"):
             if f"x{key}" in arrays and len(arrays[f"y{key}"]) != len(arrays[f"x{key}"]):
-                raise NnfsError(f"{self.path}: {self.keys['y' + key]} has "
+                raise DataError(f"{self.path}: {self.keys['y' + key]} has "
                                 f"{len(arrays['y' + key])} rows, but there are "
                                 f"{len(arrays['x' + key])} samples")
         if self.learnt is None:
@@ -81,17 +85,18 @@ class NpzArrays(Dataset):
         learnt = {"shape": shape, "task": task}
         if task == "regression":
             if y.dtype.kind not in "fiub":
-                raise NnfsError(f"{self.path}: {self.keys['y']} holds {y.dtype} values; a "
+                raise DataError(f"{self.path}: {self.keys['y']} holds {y.dtype} values; a "
                                 "regression needs numbers")
             learnt["target_width"] = 1 if y.ndim == 1 else int(np.prod(y.shape[1:]))
             return learnt
         labels = _labels(y, self.path, self.keys["y"])
         values = np.unique(labels)
         if len(values) < 2:
-            raise NnfsError(f"{self.path}: {self.keys['y']} holds one class only; a classifier "
+            raise DataError(f"{self.path}: {self.keys['y']} holds one class only; a classifier "
                             "needs two or more")
         text = values.dtype.kind in "US"
-        learnt["class_values"] = values.tolist() if text else [float(v) for v in values]
+        learnt["class_values"] = (values.tolist() if text or values.dtype.kind in "iu"
+                                  else [float(v) for v in values])
         names = [str(v) for v in values] if text else [number_name(v) for v in values]
         if self.names is not None:
             if len(self.names) != len(values):
@@ -120,22 +125,21 @@ class NpzArrays(Dataset):
         shape = tuple(self.learnt["shape"])
         found = x.shape[1:] or (1,)
         if tuple(found) != shape:
-            raise NnfsError(f"{self.path}: {self.keys[key]} holds samples of shape "
+            raise DataError(f"{self.path}: {self.keys[key]} holds samples of shape "
                             f"{tuple(found)}, but the training samples have shape {shape}")
-        _check_finite(x, self.path, self.keys[key])
-        return x.reshape(len(x), -1).astype(np.float32)
+        return _float32(x.reshape(len(x), -1), self.path, self.keys[key])
 
     def _targets(self, y, key):
         name = self.keys[key]
         if self.task == "regression":
-            _check_finite(y, self.path, name)
-            return y.reshape(len(y), -1).astype(np.float32)
+            return _float32(y.reshape(len(y), -1), self.path, name)
         labels = _labels(y, self.path, name)
         known = np.array(self.learnt["class_values"])
         index = np.clip(np.searchsorted(known, labels), 0, len(known) - 1)
         unknown = np.flatnonzero(known[index] != labels)
         if len(unknown):
-            raise NnfsError(f"{self.path}: {name}[{unknown[0]}] is {labels[unknown[0]]!r}, not "
+            value = labels[unknown[0]].item()   # 7.0, not NumPy's repr np.float64(7.0)
+            raise DataError(f"{self.path}: {name}[{unknown[0]}] is {value!r}, not "
                             f"one of the classes of {self.keys['y']} "
                             f"({', '.join(self.learnt['class_names'][:20])})")
         return index.astype(np.int64)
@@ -158,19 +162,18 @@ class NpzArrays(Dataset):
         shape = tuple(self.learnt["shape"])
         x = load_npy(path, limits.get("rows_bytes"), "rows_bytes")
         if x.dtype.kind not in "fiub":
-            raise NnfsError(f"{path}: expected numbers, got an array of {x.dtype}")
+            raise DataError(f"{path}: expected numbers, got an array of {x.dtype}")
         if x.shape in (shape, (n_inputs,)):
             x = x.reshape(1, -1)
         elif x.shape[1:] in (shape, (n_inputs,)):
             x = x.reshape(len(x), -1)
         else:
-            raise NnfsError(f"{path}: an array of shape {x.shape}, but the model takes samples "
+            raise DataError(f"{path}: an array of shape {x.shape}, but the model takes samples "
                             f"of shape {shape} (one, or many along a first axis)")
         if len(x) > limits.get("rows"):
-            raise NnfsError(f"{path}: {len(x):,} samples, more than the limit of "
+            raise DataError(f"{path}: {len(x):,} samples, more than the limit of "
                             f"{limits.get('rows'):,} {limits.hint('rows')}")
-        _check_finite(x, path, "the array")
-        return Rows(x.astype(np.float32))
+        return Rows(_float32(x, path, "the array"))
 
 
 def _read_npz(path, keys):
@@ -178,7 +181,7 @@ def _read_npz(path, keys):
     each array's header is checked against its bytes before it is read (npy.py)."""
     with files.open_regular(path) as f:
         if f.read(6) == b"\x93NUMPY":
-            raise NnfsError(f"{path}: a single .npy array; expected a .npz file of named "
+            raise DataError(f"{path}: a single .npy array; expected a .npz file of named "
                             "arrays (np.savez(path, x=..., y=...))")
     with Npz(path) as archive:
         names = archive.names()
@@ -190,17 +193,30 @@ def _read_npz(path, keys):
         if any(has_test) and not all(has_test):
             there, missing = ((keys["x_test"], keys["y_test"]) if has_test[0]
                               else (keys["y_test"], keys["x_test"]))
-            raise NnfsError(f"{path}: holds {there!r} but no {missing!r}; a test split "
+            raise DataError(f"{path}: holds {there!r} but no {missing!r}; a test split "
                             "needs both")
         wanted = ["x", "y"] + (["x_test", "y_test"] if all(has_test) else [])
         arrays = {option: archive.read(keys[option]) for option in wanted}
-    if arrays["x"].ndim == 0 or len(arrays["x"]) == 0:
-        raise NnfsError(f"{path}: {keys['x']} holds no samples")
     for option, array in arrays.items():
-        if option.startswith("x") and array.dtype.kind not in "fiub":
-            raise NnfsError(f"{path}: {keys[option]} holds {array.dtype} values; samples "
-                            "must be numbers")
+        key = keys[option]
+        kinds = SAMPLE_KINDS if option.startswith("x") else TARGET_KINDS
+        if array.dtype.kind not in kinds:
+            what = "samples must be numbers" if option.startswith("x") else \
+                "targets must be numbers or text labels"
+            raise DataError(f"{path}: {key} holds {_dtype_name(array.dtype)} values; {what}")
+        if array.ndim == 0:
+            raise DataError(f"{path}: {key} is a single value (a 0-d array); expected one "
+                            "row per sample along its first axis")
+    x = arrays["x"]
+    if len(x) == 0:
+        raise DataError(f"{path}: {keys['x']} holds no samples")
+    if math.prod(x.shape[1:]) == 0:
+        raise DataError(f"{path}: {keys['x']} has shape {x.shape}: its samples hold no values")
     return arrays
+
+
+def _dtype_name(dtype):
+    return "structured" if dtype.names else str(dtype)
 
 
 def _auto_task(y):
@@ -218,7 +234,7 @@ def _labels(y, path, key):
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
     if y.ndim != 1:
-        raise NnfsError(f"{path}: {key} has shape {y.shape}; class labels must be one per "
+        raise DataError(f"{path}: {key} has shape {y.shape}; class labels must be one per "
                         "sample, shape (N,)")
     if y.dtype.kind in "US":
         return y.astype(str)
@@ -226,9 +242,11 @@ def _labels(y, path, key):
         _check_finite(y, path, key)
         if not is_integral(y):
             bad = np.flatnonzero(np.floor(y) != y)[0]
-            raise NnfsError(f"{path}: {key}[{bad}] is {y[bad]}; class labels must be whole "
+            raise DataError(f"{path}: {key}[{bad}] is {y[bad]}; class labels must be whole "
                             "numbers or text")
-    return y.astype(np.float64)
+        return y.astype(np.float64)
+    # Whole numbers stay whole: 2**53 and 2**53 + 1 are one float64, but two classes.
+    return y.astype(np.int64) if y.dtype.kind == "b" else y
 
 
 def _check_finite(array, path, key):
@@ -236,4 +254,20 @@ def _check_finite(array, path, key):
         bad = ~np.isfinite(array)
         if bad.any():
             where = ", ".join(map(str, np.argwhere(bad)[0]))
-            raise NnfsError(f"{path}: {key}[{where}] is {array[bad][0]}; expected finite numbers")
+            raise DataError(f"{path}: {key}[{where}] is {array[bad][0]}; expected finite numbers")
+
+
+def _float32(array, path, key):
+    """`array` as float32, the precision the model computes in: NnfsError naming the first
+    value that is not finite, or that float32 cannot hold (1e39 would become infinity)."""
+    _check_finite(array, path, key)
+    with np.errstate(over="ignore"):   # said below, with the value's place
+        values = array.astype(np.float32)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        where = tuple(np.argwhere(bad)[0])
+        raise DataError(f"{path}: {key}[{', '.join(map(str, where))}] is "
+                        f"{float(array[where]):g}, beyond the range of float32 (up to "
+                        f"{FLOAT32_MAX:.1e} in size), in which the model computes; scale the "
+                        "data before saving it")
+    return values

@@ -15,7 +15,7 @@ import numpy as np
 from nnfs_cli.compat import quiet_opencv
 from nnfs_cli.data.image_limits import (OPENCV_REFUSAL, TooManyPixels, read_encoded,
                                         too_many_pixels)
-from nnfs_cli.errors import NnfsError
+from nnfs_cli.errors import DataError
 
 SIZE = 28
 TOLERANCE = 32  # grey levels from the background that still count as background (JPEG noise)
@@ -77,7 +77,7 @@ def decode_image(buf, where):
                     raise TooManyPixels(where, too_many_pixels()) from None
                 img = None
     if img is None or img.size == 0:
-        raise NnfsError(f"{where}: not an image OpenCV can read")
+        raise DataError(f"{where}: not an image OpenCV can read")
     img = _to_uint8(img)
     if img.ndim == 2:
         return img

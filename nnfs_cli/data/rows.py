@@ -7,7 +7,7 @@ import numpy as np
 
 from nnfs_cli import files, limits
 from nnfs_cli.data.npy import load_npy
-from nnfs_cli.errors import NnfsError
+from nnfs_cli.errors import DataError
 
 ROW_SUFFIXES = (".npy", ".csv")
 
@@ -38,24 +38,24 @@ def read_rows(path, n_inputs):
 def check_rows(x, n_inputs, where, limit_name="rows"):
     """An array of feature rows, however it came (a file, a request to `nnfs serve`), as
     float32 (rows, n_inputs): numbers only, at most the `limit_name` limit of rows, all
-    finite; NnfsError naming `where` otherwise."""
+    finite; DataError naming `where` otherwise."""
     if x.dtype.kind not in "fiu":
-        raise NnfsError(f"{where}: expected numbers, got an array of {x.dtype}")
+        raise DataError(f"{where}: expected numbers, got an array of {x.dtype}")
     if x.ndim == 1:
         x = x.reshape(-1, 1) if n_inputs == 1 else x.reshape(1, -1)
     if x.ndim != 2 or len(x) == 0:
-        raise NnfsError(f"{where}: expected rows of features, got an array of shape {x.shape}")
+        raise DataError(f"{where}: expected rows of features, got an array of shape {x.shape}")
     if len(x) > limits.get(limit_name):
-        raise NnfsError(f"{where}: {len(x):,} rows, more than the limit of "
+        raise DataError(f"{where}: {len(x):,} rows, more than the limit of "
                         f"{limits.get(limit_name):,} {limits.hint(limit_name)}")
     if x.shape[1] != n_inputs:
-        raise NnfsError(f"{where}: rows have {x.shape[1]} value(s), but the model takes "
+        raise DataError(f"{where}: rows have {x.shape[1]} value(s), but the model takes "
                         f"{n_inputs} input(s)")
     x = x.astype(np.float32)
     finite = np.isfinite(x).all(axis=1)
     if not finite.all():
         row = int(np.argmin(finite))
-        raise NnfsError(f"{where}: row {row + 1} holds {x[row][~np.isfinite(x[row])][0]}, "
+        raise DataError(f"{where}: row {row + 1} holds {x[row][~np.isfinite(x[row])][0]}, "
                         "not a finite number")
     return x
 
@@ -70,7 +70,7 @@ def _load_csv(path, limit):
                 f.seek(0)
                 return np.loadtxt(f, delimiter=",", ndmin=2, dtype=np.float64, skiprows=1)
         except (OSError, ValueError, EOFError) as error:
-            raise NnfsError(f"{path}: not a CSV file of numbers ({_first_line(error)})") from None
+            raise DataError(f"{path}: not a CSV file of numbers ({_first_line(error)})") from None
 
 
 def _first_line(error):

@@ -5,9 +5,11 @@ data_state), so evaluate and predict prepare new rows exactly as training did.""
 
 import numpy as np
 
+from nnfs_cli import limits
 from nnfs_cli.data.tables import Column
-from nnfs_cli.errors import NnfsError
+from nnfs_cli.errors import DataError
 
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 class TableEncoder:
@@ -46,6 +48,21 @@ class TableEncoder:
             kind = "standard" if self.state["scale_target"] else "none"
             self.state["target_center"], self.state["target_scale"] = _scaling(y, kind)
 
+    def check_size(self, rows, path):
+        """NnfsError unless `rows` rows of this encoder's width fit the limit on encoded
+        values (one-hot encoding can make a small file of distinct texts gigabytes wide)."""
+        limit, width = limits.get("table_values"), self.width
+        if rows * width <= limit:
+            return
+        text = [feature for feature in self.state["features"] if feature["kind"] == "category"]
+        widest = max(text, key=lambda feature: len(feature["categories"]), default=None)
+        why = (f"; one-hot encoding {len(text)} text column(s) makes most of them (the widest, "
+               f"{widest['name']!r}, has {len(widest['categories']):,} categories; leave "
+               "columns of identifiers out with data.features)" if widest else "")
+        raise DataError(f"{path}: {rows:,} rows x {width:,} inputs is {rows * width:,} values "
+                        f"once encoded, more than the limit of {limit:,} "
+                        f"{limits.hint('table_values')}{why}")
+
     # --- turning tables into arrays ---------------------------------------------------------
 
     def encode_raw(self, table, purpose, reference=None):
@@ -65,7 +82,7 @@ class TableEncoder:
         columns = {name: table.parsed(name) for name in names}
         keep = rows_to_keep(columns, state["missing"], purpose)
         if not len(keep):
-            raise NnfsError(f"{table.path}: no rows left once rows with missing cells are dropped")
+            raise DataError(f"{table.path}: no rows left once rows with missing cells are dropped")
         kept, columns = subset(table, columns, keep)
         numbers = {feature["name"] for feature in state["features"] if feature["kind"] == "number"}
         check_missing(kept, columns, state["missing"], purpose, numbers)
@@ -127,6 +144,7 @@ class TableEncoder:
         state, name = self.state, self.state["target"]
         if self.task == "regression":
             refuse_text(table, name, column, "a regression target must be a number")
+            _refuse_beyond_float32(table, name, column)
             return column.values
         if state["labels"] == "numbers":
             refuse_text(table, name, column, "the classes of this column are numbers")
@@ -137,7 +155,7 @@ class TableEncoder:
         unknown = np.flatnonzero(known[index] != found)
         if len(unknown):
             row = unknown[0]
-            raise NnfsError(f"{table.where(row)}: column {name!r}: class {column.text[row]!r} is "
+            raise DataError(f"{table.where(row)}: column {name!r}: class {column.text[row]!r} is "
                             f"not one of the training file's ({', '.join(state['class_names'])})")
         return index.astype(np.int64)
 
@@ -163,7 +181,7 @@ def check_missing(table, columns, missing, purpose, numbers=()):
             continue
         rows = np.flatnonzero(column.missing)
         if len(rows):
-            raise NnfsError(f"{table.where(rows[0])}: column {name!r} is empty; "
+            raise DataError(f"{table.where(rows[0])}: column {name!r} is empty; "
                             + _missing_hint(missing, purpose))
 
 
@@ -188,6 +206,7 @@ def _raw_feature(table, feature, column):
     if feature["kind"] == "number":
         refuse_text(table, feature["name"], column,
                     "the column held numbers in the training file")
+        _refuse_beyond_float32(table, feature["name"], column)
         return column.values
     categories = np.array(feature["categories"], dtype=object)
     found = column.text
@@ -195,17 +214,26 @@ def _raw_feature(table, feature, column):
     unseen = np.flatnonzero((categories[index] != found) & ~column.missing)
     if len(unseen):
         row = unseen[0]
-        raise NnfsError(f"{table.where(row)}: column {feature['name']!r}: category "
+        raise DataError(f"{table.where(row)}: column {feature['name']!r}: category "
                         f"{found[row]!r} was not in the training rows "
                         f"({_few(feature['categories'])})")
     return np.where(column.missing, np.nan, index)
+
+
+def _refuse_beyond_float32(table, name, column):
+    beyond = np.flatnonzero(np.abs(column.values) > FLOAT32_MAX)   # NaN (missing) is not
+    if len(beyond):
+        row = beyond[0]
+        raise DataError(f"{table.where(row)}: column {name!r}: {column.text[row]} is beyond "
+                        f"the range of float32 (up to {FLOAT32_MAX:.1e} in size), in which "
+                        "the model computes")
 
 
 def refuse_text(table, name, column, hint):
     rows = np.flatnonzero(column.not_numbers)
     if len(rows):
         row = rows[0]
-        raise NnfsError(f"{table.where(row)}: column {name!r}: {column.text[row]!r} is not a "
+        raise DataError(f"{table.where(row)}: column {name!r}: {column.text[row]!r} is not a "
                         f"number; {hint}")
 
 
@@ -223,20 +251,24 @@ def _scaling(values, kind):
 def _check_same_columns(table, columns, reference):
     if table.header == columns:
         return
-    missing = [name for name in columns if name not in table.header]
-    extra = [name for name in table.header if name not in columns]
+    known = set(columns)
+    missing = [name for name in columns if name not in table.columns]
+    extra = [name for name in table.header if name not in known]
     parts = ([f"missing {', '.join(map(repr, missing))}"] if missing else []) + \
             ([f"extra {', '.join(map(repr, extra))}"] if extra else [])
     if not parts:
         return   # the same columns in another order: they are matched by name
-    raise NnfsError(f"{table.path}:{table.header_line}: the columns differ from {reference}'s: "
+    # The training file itself, changed since the run was trained on it, or another file.
+    since = (f"{reference}'s" if str(reference) != str(table.path)
+             else "those the run was trained on")
+    raise DataError(f"{table.path}:{table.header_line}: the columns differ from {since}: "
                     + "; ".join(parts))
 
 
 def _check_has(table, names):
-    missing = [name for name in names if name not in table.header]
+    missing = [name for name in names if name not in table.columns]
     if missing:
-        raise NnfsError(f"{table.path}:{table.header_line}: no column "
+        raise DataError(f"{table.path}:{table.header_line}: no column "
                         f"{', '.join(map(repr, missing))}; the model was trained on "
                         f"{', '.join(names)}")
 

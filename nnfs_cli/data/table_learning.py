@@ -6,10 +6,11 @@ import numpy as np
 
 from nnfs_cli.data.table_encoding import check_missing, refuse_text, rows_to_keep, subset
 from nnfs_cli.data.tables import is_integral, number_name, parse_column
-from nnfs_cli.errors import ConfigError, NnfsError
+from nnfs_cli.errors import ConfigError, DataError
 
 AUTO_CLASSES = 20   # task: auto takes whole numbers with at most this many values for classes
 MAX_CATEGORIES = 1000   # more distinct texts in a feature column is an identifier, not categories
+EXACT_INTEGERS = 2**53   # float64 holds every whole number below this one (not 2**53 + 1)
 
 
 def learn(table, options):
@@ -29,17 +30,22 @@ def learn(table, options):
     columns = {name: table.parsed(name) for name in [target, *features]}
     keep = rows_to_keep(columns, options["missing"], "train")
     if not len(keep):
-        raise NnfsError(f"{table.path}: no rows left once rows with missing cells are dropped")
+        raise DataError(f"{table.path}: no rows left once rows with missing cells are dropped")
     table, columns = subset(table, columns, keep)
     state = {"columns": list(table.header), "target": target, "missing": options["missing"],
              "scale": options["scale"], "scale_target": options["scale_target"]}
     check_missing(table, {target: columns[target]}, options["missing"], "train")
     state.update(_learn_target(table, target, columns[target], options["task"]))
+    categorical = set(categorical)
     state["features"] = [_learn_feature(table, name, columns[name], name in categorical)
                          for name in features]
     numbers = {feature["name"] for feature in state["features"] if feature["kind"] == "number"}
     check_missing(table, {name: columns[name] for name in features}, options["missing"],
                   "train", numbers)
+    for name in features:
+        if name in numbers and columns[name].missing.all():   # no mean to fill in
+            raise DataError(f"{table.path}: column {name!r} is empty in every row; leave it "
+                            "out with data.features")
     return state
 
 
@@ -50,7 +56,7 @@ def _resolve(table, ref, key):
             return table.header[ref]
         raise ConfigError([f"{key}: there is no column {ref} in {table.path}, which has "
                            f"{len(table.header)} (0 to {len(table.header) - 1})"])
-    if ref in table.header:
+    if ref in table.columns:
         return ref
     hint = ""
     if parse_column(np.array(table.header, dtype=object)).numeric_share > 0.5:
@@ -60,15 +66,15 @@ def _resolve(table, ref, key):
 
 
 def _feature_problems(features, target, categorical):
-    problems = []
-    if target in features:
+    problems, listed = [], set(features)
+    if target in listed:
         problems.append(f"data.features: lists the target column {target!r}")
-    if len(set(features)) != len(features):
+    if len(listed) != len(features):
         problems.append("data.features: names a column twice")
     if not features:
         problems.append("data.features: no columns are left to learn from")
     problems += [f"data.categorical[{index}]: {name!r} is not one of the feature columns"
-                 for index, name in enumerate(categorical) if name not in features]
+                 for index, name in enumerate(categorical) if name not in listed]
     return problems
 
 
@@ -89,12 +95,17 @@ def _learn_target(table, name, column, task):
     if column.not_numbers.any():
         names = np.unique(column.text[present]).tolist()
         learnt = {"labels": "text", "class_names": names}
+    elif np.abs(column.values[present]).max() >= EXACT_INTEGERS:
+        # Whole numbers past 2**53 are not all float64s (2**53 + 1 would join 2**53):
+        # such labels are told apart as the texts they are.
+        names = np.unique(column.text[present]).tolist()
+        learnt = {"labels": "text", "class_names": names}
     else:
         values = np.unique(column.values[present])
         learnt = {"labels": "numbers", "class_values": values.tolist(),
                   "class_names": [number_name(value) for value in values]}
     if len(learnt["class_names"]) < 2:
-        raise NnfsError(f"{table.path}: the target column {name!r} holds one class only "
+        raise DataError(f"{table.path}: the target column {name!r} holds one class only "
                         f"({learnt['class_names'][0]!r}); a classifier needs two or more")
     return {"task": task, **learnt}
 
@@ -103,7 +114,7 @@ def _learn_feature(table, name, column, categorical):
     if categorical or column.numeric_share < 0.5:
         categories = np.unique(column.text[~column.missing]).tolist()
         if len(categories) > MAX_CATEGORIES:
-            raise NnfsError(f"{table.path}: column {name!r} holds {len(categories)} different "
+            raise DataError(f"{table.path}: column {name!r} holds {len(categories)} different "
                             f"texts, more than the {MAX_CATEGORIES} categories a column may "
                             "have; if it names or numbers the rows, leave it out with "
                             "data.features")

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from nnfs_cli import files
-from nnfs_cli.errors import NnfsError
+from nnfs_cli.errors import DataError
 
 # Cells that mean "no value", as most tools write them (pandas' defaults, R's NA, UCI's "?").
 MISSING = ["", "NA", "N/A", "NaN", "nan", "null", "NULL", "?"]
@@ -27,6 +27,7 @@ class Table:
     lines: np.ndarray
     header_line: int = 1
     _parsed: dict = field(default_factory=dict, repr=False)
+    _index: dict = field(default=None, repr=False)
 
     def __len__(self):
         return len(self.cells)
@@ -39,8 +40,15 @@ class Table:
         """`file:line` of row number `row`."""
         return f"{self.path}:{self.lines[row]}"
 
+    @property
+    def columns(self):
+        """{name: column number}, made once, so that looking up 100,000 columns stays linear."""
+        if self._index is None:
+            self._index = {name: index for index, name in enumerate(self.header)}
+        return self._index
+
     def column(self, name):
-        return self.cells[:, self.header.index(name)]
+        return self.cells[:, self.columns[name]]
 
     def parsed(self, name):
         """Column `name` read as numbers (parse_column), parsed once."""
@@ -74,7 +82,7 @@ def read_table(path, delimiter=",", limit=None, limit_name=None):
             rows = list(reader)
             lines = range(1, len(rows) + 1)
     except csv.Error as error:
-        raise NnfsError(f"{path}:{reader.line_num}: {error}") from None
+        raise DataError(f"{path}:{reader.line_num}: {error}") from None
     lines = np.fromiter(lines, dtype=np.int64, count=len(rows))
     lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
     blank = lengths == 0
@@ -82,16 +90,16 @@ def read_table(path, delimiter=",", limit=None, limit_name=None):
         blank[index] = not rows[index][0].strip()
     kept = np.flatnonzero(~blank)
     if not len(kept):
-        raise NnfsError(f"{path}: the file is empty; expected a header line and rows of values")
+        raise DataError(f"{path}: the file is empty; expected a header line and rows of values")
     header_line = lines[kept[0]]
     header = _header(rows[kept[0]], path, header_line)
     kept = kept[1:]
     if not len(kept):
-        raise NnfsError(f"{path}: no rows after the header line")
+        raise DataError(f"{path}: no rows after the header line")
     ragged = kept[lengths[kept] != len(header)]
     if len(ragged):
         first = ragged[0]
-        raise NnfsError(f"{path}:{lines[first]}: {_count(lengths[first], 'value')}, but the "
+        raise DataError(f"{path}:{lines[first]}: {_count(lengths[first], 'value')}, but the "
                         f"header has {_count(len(header), 'column')}")
     cells = np.array([rows[index] for index in kept], dtype=object)
     return Table(path, header, cells, lines[kept], int(header_line))
@@ -105,7 +113,7 @@ def table_of_records(records, columns, path="<rows>"):
     if hasattr(records, "columns") and hasattr(records, "to_numpy"):
         header, rows = [str(name) for name in records.columns], records.to_numpy().tolist()
     elif isinstance(records, dict):
-        raise NnfsError(f"{path}: give a list of rows (dicts of column: value), not one dict")
+        raise DataError(f"{path}: give a list of rows (dicts of column: value), not one dict")
     else:
         rows = list(records.tolist() if isinstance(records, np.ndarray) else records)
         if rows and all(isinstance(row, dict) for row in rows):
@@ -115,14 +123,14 @@ def table_of_records(records, columns, path="<rows>"):
             header = list(columns)
             for number, row in enumerate(rows):
                 if isinstance(row, (str, bytes, dict)) or not hasattr(row, "__len__"):
-                    raise NnfsError(f"{path}: row {number} is {type(row).__name__}; give rows "
+                    raise DataError(f"{path}: row {number} is {type(row).__name__}; give rows "
                                     f"of the columns {', '.join(header)}")
                 if len(row) != len(header):
-                    raise NnfsError(f"{path}: row {number} has {_count(len(row), 'value')}, "
+                    raise DataError(f"{path}: row {number} has {_count(len(row), 'value')}, "
                                     f"but the model takes {_count(len(header), 'column')}: "
                                     f"{', '.join(header)}")
     if not rows:
-        raise NnfsError(f"{path}: no rows")
+        raise DataError(f"{path}: no rows")
     cells = np.empty((len(rows), len(header)), dtype=object)
     for number, row in enumerate(rows):
         cells[number] = [_cell(value) for value in row]
@@ -143,11 +151,17 @@ def _cell(value):
 def _read_text(path, limit, limit_name):
     raw = files.read_bytes(path, limit, limit_name)   # regular files only (files.py)
     try:
-        return raw.decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = raw.count(b"\n", 0, error.start) + 1
-        raise NnfsError(f"{path}:{line}: not UTF-8 text (byte {raw[error.start]:#04x}); "
+        raise DataError(f"{path}:{line}: not UTF-8 text (byte {raw[error.start]:#04x}); "
                         "save the file as UTF-8") from None
+    nul = raw.find(b"\0")
+    if nul >= 0:   # text has none: a binary file, or cells padded with NULs ("1.5\0")
+        line = raw.count(b"\n", 0, nul) + 1
+        raise DataError(f"{path}:{line}: holds a NUL byte (0x00), which CSV text never has; "
+                        "is it a binary file?")
+    return text
 
 
 def _header(row, path, line):
@@ -155,7 +169,7 @@ def _header(row, path, line):
     seen = set()
     for name in names:
         if name in seen:
-            raise NnfsError(f"{path}:{line}: the header names column {name!r} twice")
+            raise DataError(f"{path}:{line}: the header names column {name!r} twice")
         seen.add(name)
     return names
 
@@ -210,7 +224,9 @@ def is_integral(values):
 
 
 def number_name(value):
-    """A number as a class name: 3 rather than 3.0."""
+    """A number as a class name: 3 rather than 3.0 (whole numbers exactly, however large)."""
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
     value = float(value)
     return str(int(value)) if value.is_integer() else repr(value)
 

@@ -1,15 +1,14 @@
 """`nnfs evaluate`: a saved run's loss and accuracy on one split, per-class scores and the
 confusion matrix (classifiers) or MSE and MAE (regression); eval.json beside the run."""
 
-import json
-
 import numpy as np
 
-from nnfs_cli import atomic
+from nnfs_cli import atomic, json_text, limits
 from nnfs_cli.errors import ConfigError, NnfsError
-from nnfs_cli.reporter import Reporter
+from nnfs_cli.reporter import Reporter, printable
 from nnfs_cli.runs import components
 from nnfs_cli.core.model import evaluate
+from nnfs_cli.core.scores import confusion_matrix
 
 WIDTH = 100  # the confusion matrix is printed in column blocks that fit this many characters
 
@@ -18,13 +17,7 @@ def evaluate_run(run, split=None, batch_size=None):
     """Reload the run's data with its seed and score the model on `split` (default: test when
     the data set has one, else validation) the way training did; returns the eval.json dict."""
     config = run.config
-    reporter = Reporter()
-    run.data.ensure_available(False, reporter)
-    try:
-        splits = run.data.load(config["seed"], reporter)
-    except ConfigError as error:   # the run's own config no longer fits its data files
-        raise NnfsError("\n".join(f"{run.path / 'config.yaml'}: {problem}"
-                                   for problem in error.problems)) from None
+    splits = reload_splits(run)
     split = split or ("test" if splits.x_test is not None else "validation")
     x, labels = splits.split(split)
     if x is None:
@@ -44,31 +37,44 @@ def evaluate_run(run, split=None, batch_size=None):
     metric.load_state_dict(run.summary.get("metric_state")
                            or {"precision": run.summary.get("regression_precision")})
     metric.fit(prepare(splits.y_train, run.data))
-    loss, accuracy = evaluate(run.model, metric, x, y, batch_size)
-    report = {"split": split, "samples": len(x), "params": run.params_path.name,
-              "loss": loss, "accuracy": accuracy}
+    scores = components.scoring(config, run.data, run.model).fresh()
+    loss, accuracy = evaluate(run.model, metric, x, y, batch_size, scores)
+    report = {"split": split, "samples": len(x), "params": run.params_path.name, "loss": loss}
     outputs = run.outputs(x, batch_size)
     if run.task == "regression":
         # On the targets' own scale (a csv data set may standardise them inside).
         restore = run.data.restore_targets
         errors = restore(outputs).astype(np.float64) - restore(y)
         steps = run.data.output_postprocessing()
-        report.update(mse=float(np.mean(np.square(errors), dtype=np.float64)),
-                      mae=float(np.mean(np.abs(errors), dtype=np.float64)),
-                      precision=metric.precision * (steps.multiply if steps else 1))
-    else:
-        predicted = np.argmax(run.class_scores(outputs), axis=1)
-        matrix = confusion_matrix(np.asarray(labels), predicted, len(run.class_names))
-        report["per_class"] = per_class(matrix, run.class_names)
-        report["confusion_matrix"] = matrix.tolist()
+        mse = float(np.mean(np.square(errors), dtype=np.float64))
+        report.update(mse=mse, rmse=float(np.sqrt(mse)),
+                      mae=float(np.mean(np.abs(errors), dtype=np.float64)))
+        report.update({score.name: score.result() for score in scores
+                       if score.name not in report})
+        # The book's figure, under its own name: outputs within the tolerance of the target.
+        report.update(book_accuracy=accuracy, book_accuracy_tolerance=metric.precision * (
+            abs(steps.multiply) if steps else 1))
+        return report
+    report["accuracy"] = accuracy
+    report.update({score.name: score.result() for score in scores})
+    predicted = np.argmax(run.class_scores(outputs), axis=1)
+    matrix = confusion_matrix(np.asarray(labels), predicted, len(run.class_names))
+    report["per_class"] = per_class(matrix, run.class_names)
+    report["confusion_matrix"] = matrix.tolist()
     return report
 
 
-def confusion_matrix(labels, predicted, classes):
-    """counts[true class, predicted class]."""
-    counts = np.zeros((classes, classes), dtype=np.int64)
-    np.add.at(counts, (labels, predicted), 1)
-    return counts
+def reload_splits(run):
+    """The SavedRun's data, loaded again with the run's seed (not downloaded)."""
+    reporter = Reporter()
+    run.data.ensure_available(False, reporter)
+    try:
+        return run.data.load(run.config["seed"], reporter)
+    except limits.BadLimit:   # a limit in the environment, the caller's to fix (exit 2)
+        raise
+    except ConfigError as error:   # the run's own config no longer fits its data files
+        raise NnfsError("\n".join(f"{run.path / 'config.yaml'}: {problem}"
+                                   for problem in error.problems)) from None
 
 
 def per_class(matrix, names):
@@ -101,21 +107,29 @@ def write_report(run, report, best=False):
 
 
 def to_json(report):
-    return json.dumps(report, indent=2) + "\n"
+    return json_text.dumps(report, indent=2) + "\n"
 
 
 def format_text(report):
-    return "\n".join(format_report(report)) + "\n"
+    return "\n".join(map(printable, format_report(report))) + "\n"
 
 
 def format_report(report):
     """The lines `nnfs evaluate` prints."""
-    lines = [f"{report['split']} split, {report['samples']} samples ({report['params']}): "
-             f"loss {report['loss']:.4f}  accuracy {report['accuracy']:.4f}"]
+    head = f"{report['split']} split, {report['samples']} samples ({report['params']}): " \
+           f"loss {report['loss']:.4f}"
     if "mse" in report:
-        lines.append(f"mse {report['mse']:.6g}  mae {report['mae']:.6g}  "
-                     f"(accuracy counts outputs within {report['precision']:.6g} of the target)")
-        return lines
+        return [head + f"  r2 {report['r2']:.4f}" if report.get("r2") is not None else head,
+                f"mae {report['mae']:.6g}  rmse {report['rmse']:.6g}  mse {report['mse']:.6g}  "
+                f"(on the target's own scale)",
+                f"book_accuracy {report['book_accuracy']:.4f} (outputs within "
+                f"{report['book_accuracy_tolerance']:.6g} of the target, the book's measure)"]
+    lines = [head + f"  accuracy {report['accuracy']:.4f}"]
+    extra = [f"{key} {value:.4f}" for key, value in report.items() if key not in
+             ("split", "samples", "params", "loss", "accuracy", "per_class", "confusion_matrix")
+             and isinstance(value, float)]
+    if extra:
+        lines.append("  ".join(extra))
     rows = report["per_class"]
     label = max(len(_row_label(row)) for row in rows)
     lines += ["", f"{'class':<{label}}  precision  recall      f1  support"]
@@ -127,7 +141,8 @@ def format_report(report):
 
 
 def _row_label(row, limit=16):
-    name = row["name"] if len(row["name"]) <= limit else row["name"][:limit - 1] + "."
+    name = printable(row["name"])
+    name = name if len(name) <= limit else name[:limit - 1] + "."
     return f"{row['class']:>2} {name}"
 
 

@@ -1,16 +1,16 @@
 """`nnfs predict`: a saved run's predictions for the inputs its data set takes: pictures
 (image data sets) and rows of features in .npy and .csv files."""
 
-import json
 import math
 from pathlib import Path
 
 import numpy as np
 
+from nnfs_cli import json_text
 from nnfs_cli.data.rows import ROW_SUFFIXES, Rows
-from nnfs_cli.errors import NnfsError
+from nnfs_cli.errors import BadUsage, ConfigError, NnfsError
 from nnfs_cli.registry import DATASETS
-from nnfs_cli.reporter import count
+from nnfs_cli.reporter import count, printable
 from nnfs_cli.runs.saved import read_summary
 
 BATCH = 1024
@@ -105,14 +105,31 @@ def _visible_files(folder, recursive):
             yield from _visible_files(path, recursive)
 
 
+def output_for(run, args, recursive, output, force=False, as_json=False):
+    """The checked atomic.Output of `--output`: never one of the inputs or of the run's
+    files, an existing file only with `force` (exit 2 otherwise, before any work)."""
+    from nnfs_cli import atomic
+    from nnfs_cli.runs import rundir
+    protected = [(path, "is one of the inputs") for path in list_inputs(args, recursive)]
+    target = atomic.user_output(output, "--output", force=force,
+                                protected=protected + rundir.run_files(run.path))
+    if target.to_stdout and as_json:
+        raise BadUsage(f"--output {output} and --json would both write to standard output; "
+                       "choose one")
+    return target
+
+
 def predict(run, args, top_k=3, invert="auto", recursive=False, output=None):
     """Predict every image or row named by `args` (directories mean their files, sorted).
     Returns (results, errors): result dicts in input order, and one message per bad file.
-    `output` names a CSV file to write the predictions to (predictions_csv.py)."""
+    `output` (a path or an atomic.Output) is where to write the predictions as CSV
+    (predictions_csv.py)."""
     names, blocks, tables, errors = [], [], [], []
     for path in list_inputs(args, recursive):
         try:
             x = _read_input(run, path, invert)
+        except ConfigError:   # a bad limit in the environment: no file's fault (exit 2)
+            raise
         except NnfsError as error:
             errors.append(str(error))
             continue
@@ -193,20 +210,8 @@ def render(results, as_json=False):
     """What predict prints: a JSON list, or one line per result."""
     if as_json:
         # Inputs are finite, but an output can still overflow: null, never invalid JSON.
-        return json.dumps(json_safe(results), indent=2, allow_nan=False) + "\n"
+        return json_text.dumps(results, indent=2) + "\n"
     return "".join(format_result(result) + "\n" for result in results)
-
-
-def json_safe(value):
-    """`value` with every non-finite float (an output that overflowed) as None, so that
-    json.dumps(..., allow_nan=False) writes valid JSON."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {key: json_safe(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [json_safe(item) for item in value]
-    return value
 
 
 def format_result(result):
@@ -214,11 +219,13 @@ def format_result(result):
     rows of a table are named by their line: `rows.csv:12: benign 0.97 (...)`."""
     where = result["path"] + (f":{result['row']}" if "row" in result else "")
     if "value" in result:
-        return f"{where}: {result['value']:.6g}"
-    if "values" in result:
-        return f"{where}: " + " ".join(f"{value:.6g}" for value in result["values"])
-    top = ", ".join(f"{item['label']} {item['confidence']:.2f}" for item in result["top_k"])
-    return f"{where}: {result['label']} {result['confidence']:.2f} ({top})"
+        line = f"{where}: {result['value']:.6g}"
+    elif "values" in result:
+        line = f"{where}: " + " ".join(f"{value:.6g}" for value in result["values"])
+    else:
+        top = ", ".join(f"{item['label']} {item['confidence']:.2f}" for item in result["top_k"])
+        line = f"{where}: {result['label']} {result['confidence']:.2f} ({top})"
+    return printable(line)   # a class name or a path with a line break stays one line
 
 
 def _read_input(run, path, invert):

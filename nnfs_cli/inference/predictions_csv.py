@@ -2,24 +2,33 @@
 
 Rows of CSV tables that share one header are written back as they were, with a `prediction`
 column (and `confidence` for classifiers) added; any other inputs (pictures, .npy rows) give
-one line each with their path and row."""
+one line each with their path and row.
+
+A text cell that a spreadsheet would take for a formula (starting with =, +, -, @, a tab or
+a carriage return: a class name `=HYPERLINK(...)`, a crafted cell of an input) is written
+with a single quote in front, as OWASP advises against CSV injection; numbers such as -3.5
+are written as they are."""
 
 import csv
 import io
-from pathlib import Path
+import re
 
 from nnfs_cli import atomic
 from nnfs_cli.errors import NnfsError
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
-def write_predictions(path, results, tables):
-    """Write `results` (prediction.predict's, in input order) to the CSV file `path`;
-    `tables` are (Rows read from a CSV table, index of its first result)."""
+
+def write_predictions(output, results, tables):
+    """Write `results` (prediction.predict's, in input order) to `output` (a path, written
+    atomically, or an atomic.Output); `tables` are (Rows read from a CSV table, index of its
+    first result)."""
     if not results:
         return
     classify = "label" in results[0]
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = _Defused(csv.writer(buffer, lineterminator="\n"))
     headers = {tuple(rows.header) for rows, _ in tables}
     if len(headers) == 1 and sum(len(rows.cells) for rows, _ in tables) == len(results):
         header = list(tables[0][0].header)
@@ -34,9 +43,29 @@ def write_predictions(path, results, tables):
             writer.writerow([result["path"], result.get("row", "")]
                             + _predicted(result, classify))
     try:
-        atomic.write_text(Path(path), buffer.getvalue())
+        atomic.write_to(output, buffer.getvalue().encode("utf-8"))
+    except atomic.WriteError:
+        raise
     except OSError as error:
-        raise NnfsError(f"cannot write {path}: {error.strerror or error}") from None
+        raise NnfsError(f"cannot write {output}: {error.strerror or error}") from None
+
+
+class _Defused:
+    """A csv writer whose text cells cannot start a spreadsheet formula."""
+
+    def __init__(self, writer):
+        self.writer = writer
+
+    def writerow(self, cells):
+        self.writer.writerow([defuse(cell) for cell in cells])
+
+
+def defuse(cell):
+    """`cell` with a single quote in front if it is text that starts like a formula."""
+    text = str(cell)
+    if text.startswith(_FORMULA_START) and not _NUMBER.fullmatch(text):
+        return "'" + text
+    return text
 
 
 def _predicted(result, classify):

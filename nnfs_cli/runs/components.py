@@ -10,8 +10,9 @@ from nnfs_cli import limits
 from nnfs_cli.config.schema import model_problems, stack_registry, task_problems
 from nnfs_cli.core.layers import ShapeError
 from nnfs_cli.core.model import Model
-from nnfs_cli.errors import ConfigError
+from nnfs_cli.errors import ConfigError, NnfsError
 from nnfs_cli.registry import DATASETS, LOSSES, METRICS, OPTIMIZERS, parse_entry
+from nnfs_cli.runs import regions
 
 
 def dataset(config):
@@ -31,6 +32,23 @@ def with_absolute_paths(config):
     return config, changed
 
 
+def load_data(config, reporter, download=True, source=None):
+    """(data set, its Splits) of the resolved `config`, downloaded if missing and
+    `download`; a data option that does not fit the files is a ConfigError naming `source`.
+    For the tools that train no run (gradcheck, lr-find)."""
+    data = dataset(config)
+    data.ensure_available(download, reporter)
+    try:
+        splits = data.load(config["seed"], reporter)
+    except ConfigError as error:
+        if error.source is not None:
+            raise
+        raise ConfigError(error.problems, source) from None
+    if len(splits.x_train) == 0:
+        raise NnfsError(f"data set {data.name} gave no training samples")
+    return data, splits
+
+
 def rngs(seed):
     """Independent generators for the model (initialisation, dropout) and for shuffling."""
     model_seed, shuffle_seed = np.random.SeedSequence(seed).spawn(2)
@@ -48,7 +66,8 @@ def model(config, data, rng, source=None):
     `source` file) if the loss does not fit the data's task, or the stack cannot take the
     samples or does not give the outputs they need. Validating the config checked this for
     data sets known before loading; the others learn their task, shapes and classes from
-    their files, so it is checked here, after loading."""
+    their files, so it is checked here, after loading. The `plots` options are checked
+    against the built model here too."""
     built = unbuilt_model(config)
     problems = (task_problems(data, built.loss)
                 or model_problems(config["model"], data, built.loss))
@@ -58,6 +77,7 @@ def model(config, data, rng, source=None):
         built.build(data.shape_for(built.layers), rng)
     except ShapeError as error:
         raise ConfigError([str(error)], source) from None
+    regions.check(config, built, source)   # the pictures `plots` asks for fit the model
     return built
 
 
@@ -67,6 +87,16 @@ def optimizer(config):
 
 def metric(config):
     return METRICS.create(config["metric"])
+
+
+def scoring(config, data, model):
+    """The run's `metrics` beyond its accuracy (core/scores.py), for `data` as loaded: a
+    classifier's width, and a regression's outputs on the target's own scale."""
+    from nnfs_cli.core.scores import Scoring
+    width = model.shapes[-1][0] if model.shapes and len(model.shapes[-1]) == 1 else None
+    classes = max(width or 0, 2) if model.loss.task == "classification" else None
+    steps = data.output_postprocessing() if model.loss.task == "regression" else None
+    return Scoring(config.get("metrics") or [], classes, steps.multiply if steps else 1.0)
 
 
 def check_batch_memory(config, model, splits, source=None):
@@ -84,3 +114,28 @@ def check_batch_memory(config, model, splits, source=None):
         raise ConfigError([f"training.batch_size: {given}: {rows:,} rows x {per_row:,} values "
                            f"per row in the layers is more than the limit of {limit:,} "
                            f"{limits.hint('batch_values')}; choose a smaller batch"], source)
+
+
+def batch_norm_warnings(config, model, splits, source=None):
+    """A batch_norm layer normalises each value by the batch's statistics, and one value (a
+    batch of one flat sample) comes out as zeros, whatever it was. ConfigError naming
+    training.batch_size when every batch would be such; the warning lines when only the
+    last batch of each epoch is (its samples left over), else []."""
+    inputs = [model.input_shape, *model.shapes[:-1]]
+    norms = [(index, shape) for index, (layer, shape) in enumerate(zip(model.layers, inputs))
+             if layer.name == "batch_norm" and math.prod(shape[1:]) == 1]
+    rows = len(splits.x_train)
+    batch = min(config["training"]["batch_size"] or rows, rows)
+    if not norms or rows == 0:
+        return []
+    index, _ = norms[0]
+    where = f"model[{index}] batch_norm"
+    if batch == 1:
+        raise ConfigError([f"training.batch_size: batches of 1 sample, which {where} "
+                           "normalises to zeros whatever it holds (its statistics need 2 "
+                           "values or more); choose a batch size of 2 or more"], source)
+    if rows % batch == 1:
+        return [f"warning: the last batch of each epoch holds 1 of the {rows:,} training "
+                f"samples, which {where} normalises to zeros; a training.batch_size that "
+                "leaves 0, or 2 or more, over avoids it"]
+    return []

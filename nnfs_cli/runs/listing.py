@@ -20,13 +20,14 @@ import re
 import time
 from pathlib import Path
 
-from nnfs_cli import files, limits
+from nnfs_cli import files, json_text, limits
 from nnfs_cli.config import safe_yaml
 from nnfs_cli.errors import BadUsage, NnfsError
+from nnfs_cli.reporter import printable
 
 COLUMNS = (("run", "<"), ("data", "<"), ("epochs", ">"), ("best", ">"),
            ("val_acc", ">"), ("time", ">"), ("status", "<"))
-MONITORS = ("val_loss", "val_accuracy")   # what training.early_stopping.monitor may name
+MONITOR = re.compile(r"val_[a-z0-9_]{1,40}$")   # what training.early_stopping.monitor may name
 RUN_FILES = ("summary.json", "config.yaml")
 _STAMP = re.compile(r"-(\d{8}-\d{6})(?:-\d+)?$")   # rundir.claim's default names
 
@@ -90,7 +91,8 @@ def read_run(path):
 
 
 def _blank(path):
-    return {"name": path.name, "path": str(path), "status": None, "data": None,
+    return {"name": path.name, "path": str(path), "status": None, "data": None, "task": None,
+            "val_r2": None,
             "epochs": None, "configured_epochs": None, "best_epoch": None,
             "best_monitor": None, "best_value": None, "best_val_accuracy": None,
             "val_accuracy": None, "early_stopped": None,
@@ -100,11 +102,12 @@ def _blank(path):
 def _from_summary(summary):
     best = summary.get("best") if isinstance(summary.get("best"), dict) else {}
     status = summary.get("status")
-    if status == "running" and not _alive(summary.get("pid")):
+    if status == "running" and not alive(summary.get("pid")):
         status = "killed"
     # "best" is the epoch with the best monitored value (val_loss unless early stopping
     # says otherwise): its val_accuracy may be lower than the last epoch's.
-    monitor = best.get("monitor") if best.get("monitor") in MONITORS else None
+    monitor = best.get("monitor")
+    monitor = monitor if isinstance(monitor, str) and MONITOR.match(monitor) else None
     entry = {"status": _text(status) or "unreadable",
              "epochs": _number(summary.get("epochs"), int),
              "best_epoch": _number(best.get("epoch"), int),
@@ -112,6 +115,8 @@ def _from_summary(summary):
              "best_value": _number(best.get(monitor)) if monitor else None,
              "best_val_accuracy": _number(best.get("val_accuracy")),
              "val_accuracy": _number(summary.get("val_accuracy")),
+             "val_r2": _number(summary.get("val_r2")),
+             "task": _text(summary.get("task")),
              "early_stopped": summary.get("early_stopped") if isinstance(
                  summary.get("early_stopped"), bool) else None,
              "seconds": _number(summary.get("seconds"), positive=True)}
@@ -122,7 +127,7 @@ def _from_summary(summary):
     return entry
 
 
-def _alive(pid):
+def alive(pid):
     """Whether process `pid` exists on this machine (a recycled pid fools it, rarely)."""
     if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
         return False   # os.kill(0 or -1, ...) would mean a whole process group
@@ -191,20 +196,28 @@ def _text(value):
     """A string from a file, safe to print on one line; None for anything else."""
     if not isinstance(value, str):
         return None
-    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in value)
+    return printable(value)
 
 
 # --- output ----------------------------------------------------------------------------
 
 
 def to_json(runs):
-    return json.dumps(runs, indent=2)
+    return json_text.dumps(runs, indent=2)
+
+
+def _score(run):
+    """The last validation accuracy; R² for a regression (whose accuracy is the book's)."""
+    if run.get("task") == "regression":
+        value = run.get("val_r2")
+        return "-" if value is None else f"r2 {value:.4f}" if value > -1000 else f"r2 {value:.3g}"
+    return _accuracy(run["val_accuracy"])
 
 
 def format_table(runs):
     """Aligned lines: a header, then one row per run."""
     rows = [[_text(run["name"]), run["data"] or "-", _epochs(run), _best(run),
-             _accuracy(run["val_accuracy"]),
+             _score(run),
              _duration(run["seconds"]), run["status"]] for run in runs]
     headers = [name for name, _ in COLUMNS]
     widths = [max(len(cell) for cell in column) for column in zip(headers, *rows)]

@@ -5,7 +5,6 @@ run directory at a time (its lock file, `.lock`, holds the writer's pid)."""
 import contextlib
 import csv
 import io
-import json
 import os
 import stat
 import time
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from nnfs_cli import atomic, files, limits
+from nnfs_cli import atomic, files, json_text, limits
 from nnfs_cli.errors import BadUsage, NnfsError
 from nnfs_cli.runs import safe_pickle
 
@@ -27,6 +26,20 @@ METRIC_COLUMNS = ("epoch", "loss", "data_loss", "reg_loss", "accuracy",
                   "val_loss", "val_accuracy", "lr", "seconds")
 LOCK = ".lock"
 NAME_CHARS = 100   # bytes of the config's name in a default run name (a name has 255 at most)
+# What nnfs writes into a run directory (train, evaluate, export): never another command's
+# output (predict --output, export -o), whatever --force says.
+RUN_FILES = ("config.yaml", "params.pkl", "params_best.pkl", "checkpoint.pkl", "metrics.csv",
+             "train.log", "curves.png", "summary.json", "eval.json", "eval_best.json",
+             "confusion_matrix.png", "confusion_matrix_best.png", "decision_regions.png",
+             "decision_regions.gif", LOCK)
+EXPORTS = tuple(f"model{best}.{kind}" for best in ("", "_best") for kind in ("onnx", "npz"))
+
+
+def run_files(run_dir, names=RUN_FILES + EXPORTS):
+    """(path, why) of each of the run's own files that exists, for atomic.user_output."""
+    run_dir = Path(run_dir)
+    return [(run_dir / name, f"is {name}, a file of the run {run_dir}") for name in names
+            if os.path.lexists(run_dir / name)]
 
 
 @contextlib.contextmanager
@@ -204,11 +217,16 @@ def write_params(run_dir, parameters, name="params.pkl"):
 
 
 def write_metrics(run_dir, rows):
+    """metrics.csv: METRIC_COLUMNS, then the `metrics` scores the rows hold (f1_macro,
+    val_f1_macro...); an empty cell where a score has no value."""
+    columns = list(METRIC_COLUMNS)
+    columns += [key for key in dict.fromkeys(key for row in rows for key in row)
+                if key not in columns]
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=METRIC_COLUMNS, lineterminator="\n")
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({key: _csv_value(row[key]) for key in METRIC_COLUMNS})
+        writer.writerow({key: _csv_value(row.get(key)) for key in columns})
     atomic.write_text(Path(run_dir) / "metrics.csv", buffer.getvalue())
 
 
@@ -258,4 +276,4 @@ def write_log(run_dir, lines):
 
 
 def write_summary(run_dir, summary):
-    atomic.write_text(Path(run_dir) / "summary.json", json.dumps(summary, indent=2) + "\n")
+    atomic.write_text(Path(run_dir) / "summary.json", json_text.dumps(summary, indent=2) + "\n")

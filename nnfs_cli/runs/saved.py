@@ -53,11 +53,16 @@ class SavedRun:
         return self.model.predict(x, batch_size)
 
     def class_scores(self, outputs):
-        """(n, classes) scores: softmax probabilities, or per-class sigmoid outputs; a single
-        sigmoid output p (two classes) becomes [1 - p, p]."""
-        if self.model.loss.targets == "binary" and outputs.shape[1] == 1:
-            return np.hstack([1 - outputs, outputs])
-        return outputs
+        """(n, classes) scores of the model's `outputs` (see class_scores)."""
+        return class_scores(self.model.loss, outputs)
+
+
+def class_scores(loss, outputs):
+    """(n, classes) scores: softmax probabilities, or per-class sigmoid outputs; a single
+    sigmoid output p (two classes) becomes [1 - p, p]."""
+    if loss.targets == "binary" and outputs.shape[1] == 1:
+        return np.hstack([1 - outputs, outputs])
+    return outputs
 
 
 def load_run(run_dir, best=False):
@@ -156,6 +161,8 @@ def _fitted_dataset(config, state, summary_path):
 def _read_config(path):
     try:
         return configs.load(path)
+    except limits.BadLimit:   # a limit in the environment, the caller's to fix (exit 2)
+        raise
     except ConfigError as error:
         # The run's own file is broken, not the user's input: exit 1 like the other files.
         raise NnfsError(str(error)) from None
@@ -211,6 +218,9 @@ def check_parameters(parameters, model, path):
             array = array.astype(np.float32).reshape(wanted)
             if not np.isfinite(array).all():
                 raise NnfsError(f"{path}: {where} {name} hold NaN or infinite values")
+            if name in layer.non_negative and (array < 0).any():
+                raise NnfsError(f"{path}: {where} {name} hold negative values, which a "
+                                f"{name} cannot have")
             converted.append(array)
         checked.append(tuple(converted))
     return checked

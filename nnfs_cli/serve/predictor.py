@@ -8,7 +8,7 @@ import threading
 
 import numpy as np
 
-from nnfs_cli import limits
+from nnfs_cli import json_text, limits
 from nnfs_cli.data.image_limits import TooManyPixels
 from nnfs_cli.data.rows import check_rows
 from nnfs_cli.errors import NnfsError
@@ -259,8 +259,4 @@ def _kind(value):
 
 def encode(answer):
     """An answer as compact JSON bytes; a non-finite output (an overflow) becomes null."""
-    try:
-        text = json.dumps(answer, allow_nan=False, separators=(",", ":"))
-    except ValueError:   # rare: walk the answer only then
-        text = json.dumps(prediction.json_safe(answer), allow_nan=False, separators=(",", ":"))
-    return text.encode()
+    return json_text.dumps(answer, separators=(",", ":")).encode()

@@ -26,14 +26,17 @@ def default_workers():
         return os.cpu_count() or 1
 
 
-def open_sweep(sweep, name, folder, storage_url, create=True):
-    """(storage, study) of the sweep `name`; the study is made if `create` and missing."""
-    if storage_url is None and not create and not (folder / studies.JOURNAL).is_file():
+def open_sweep(sweep, name, folder, storage_url, create=True, say=None):
+    """(storage, study) of the sweep `name`; the study is made if `create` and missing.
+    `say(line)` tells what was repaired in the journal."""
+    if storage_url is None and not create and not os.path.lexists(folder / studies.JOURNAL):
         raise NnfsError(f"no sweep {name!r} here ({folder / studies.JOURNAL} does not exist); "
                         f"run nnfs sweep {sweep.path} first")
     with studies.quiet_optuna(), studies.storage_errors(storage_url):
-        storage = studies.open_storage(storage_url, folder)
-        return storage, studies.open_study(storage, name, sweep, create)
+        storage = studies.open_storage(storage_url, folder, say)
+        study = studies.open_study(storage, name, sweep, create)
+        trial_runs.reconcile(storage, study, sweep, folder, say or _say)
+        return storage, study
 
 
 def run(sweep, name, folder, storage_url, storage, study, workers, reporter):

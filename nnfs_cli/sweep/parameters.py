@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from nnfs_cli import validators
 from nnfs_cli.config import resolve
 from nnfs_cli.config.overrides import set_path
-from nnfs_cli.errors import ConfigError
+from nnfs_cli.errors import ConfigError, show
 from nnfs_cli.registry import suggestion
 
 PARAMETER_KEYS = ("low", "high", "log", "values")
+MAX_VALUES = 1000   # values of one parameter: each is tried on the base config (1 ms or so)
 # PyYAML reads `1e-4` (an exponent, no dot) as a string.
 _NUMERIC_TEXT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+")
 
@@ -32,9 +33,13 @@ class Parameter:
     def integer(self):
         return self.values is None and all(isinstance(end, int) for end in (self.low, self.high))
 
-    def grid(self):
-        """Every value grid search tries."""
-        return list(self.values) if self.values is not None else list(range(self.low, self.high + 1))
+    def grid_size(self):
+        """How many values grid search tries."""
+        return len(self.values) if self.values is not None else self.high - self.low + 1
+
+    def grid_value(self, index):
+        """The `index`-th value grid search tries (an integer range is never listed)."""
+        return self.values[index] if self.values is not None else self.low + index
 
     def edges(self):
         """(label, value) pairs that stand for the whole parameter when it is checked."""
@@ -107,9 +112,13 @@ def _parameter(path, key, spec, method, problems):
 
 def _values(path, values, problems):
     if not isinstance(values, list) or not values:
-        problems.append(f"{path}.values: expected a non-empty list, got {values!r}")
+        problems.append(f"{path}.values: expected a non-empty list, got {show(values)}")
         return None
-    result = []
+    if len(values) > MAX_VALUES:   # each is tried on the base config
+        problems.append(f"{path}.values: {len(values):,} values, more than the limit of "
+                        f"{MAX_VALUES:,}; for many numbers use a range {{low: ..., high: ...}}")
+        return None
+    result, seen = [], set()
     for index, value in enumerate(values):
         if isinstance(value, str) and _NUMERIC_TEXT.fullmatch(value):
             value = float(value)
@@ -117,9 +126,10 @@ def _values(path, values, problems):
             problems.append(f"{path}.values[{index}]: expected a number, a string, true, false "
                             f"or null, got {value!r}")
             return None
-        if value in result and type(value) is type(result[result.index(value)]):
+        if (type(value), value) in seen:   # 1 and 1.0, or true and 1, are not the same
             problems.append(f"{path}.values[{index}]: {value!r} is listed twice")
             return None
+        seen.add((type(value), value))
         result.append(value)
     return result
 

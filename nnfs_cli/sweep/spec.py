@@ -3,8 +3,8 @@ method and the parameter ranges. Problems are gathered with their key paths, lik
 config's, and every parameter is tried on the base config before any trial starts."""
 
 import copy
-import itertools
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,12 +13,29 @@ from nnfs_cli import files, limits, validators
 from nnfs_cli.config import resolve
 from nnfs_cli.config.loading import decode, parse_yaml
 from nnfs_cli.config.overrides import set_path
+from nnfs_cli.core import scores
+from nnfs_cli.core.scores import lower_is_better
 from nnfs_cli.errors import ConfigError
 from nnfs_cli.registry import DATASETS, parse_entry, suggestion
 from nnfs_cli.sweep.parameters import check, parse, try_on_base
 
 TOP_LEVEL = ("base", "metric", "goal", "method", "trials", "seed", "pruner", "parameters")
 METRICS = ("val_loss", "val_accuracy", "loss", "accuracy", "test_loss", "test_accuracy")
+SCORE = re.compile(r"(val_|test_)?(top_\d+_accuracy|[a-z0-9_]+)$")
+
+
+def _metric(value):
+    """A metrics.csv or summary.json figure: the loss and accuracy of a split, or a split's
+    score of the base config's `metrics` (val_f1_macro, test_r2...)."""
+    if value in METRICS:
+        return value
+    match = SCORE.match(value) if isinstance(value, str) else None
+    if match and any(scores.problem(match.group(2), task) is None
+                     for task in ("classification", "regression")):
+        return value
+    raise ValueError(f"expected one of {', '.join(METRICS)}, or a score of the base config's "
+                     f"metrics (val_f1_macro, test_r2...), got {validators.show(value)}"
+                     + suggestion(value, METRICS))
 GOALS = ("minimize", "maximize")
 METHODS = ("tpe", "random", "grid")
 PRUNERS = {"median": {"startup_trials": 5, "warmup_epochs": 0}, "none": {}}
@@ -56,11 +73,19 @@ class Sweep:
             raise ConfigError([f"{key}: {error}"], source) from None
         return resolve(raw, source)
 
-    def grid_points(self):
-        """Every combination of the parameters' grid values, in the file's order."""
-        keys = [parameter.key for parameter in self.parameters]
-        return [dict(zip(keys, values))
-                for values in itertools.product(*(p.grid() for p in self.parameters))]
+    def grid_size(self):
+        """How many points the grid has: every combination of the parameters' values."""
+        return math.prod(parameter.grid_size() for parameter in self.parameters)
+
+    def grid_point(self, index):
+        """The `index`-th combination, in itertools.product's order (the last parameter
+        varies fastest), computed from the index alone: a grid of 10**9 points is never
+        listed."""
+        point = {}
+        for parameter in reversed(self.parameters):
+            index, digit = divmod(index, parameter.grid_size())
+            point[parameter.key] = parameter.grid_value(digit)
+        return {parameter.key: point[parameter.key] for parameter in self.parameters}
 
 
 def load(path, trials=None):
@@ -78,8 +103,8 @@ def load(path, trials=None):
         if key not in raw:
             problems.append(f"{key}: required")
 
-    metric = check("metric", raw.get("metric", "val_loss"), validators.one_of(*METRICS), problems)
-    default_goal = "minimize" if metric and metric.endswith("loss") else "maximize"
+    metric = check("metric", raw.get("metric", "val_loss"), _metric, problems)
+    default_goal = "minimize" if metric and lower_is_better(metric) else "maximize"
     goal = check("goal", raw.get("goal", default_goal), validators.one_of(*GOALS), problems)
     method = check("method", raw.get("method", "tpe"), validators.one_of(*METHODS), problems)
     seed = check("seed", raw.get("seed", 0), validators.non_negative_int, problems)
@@ -100,6 +125,11 @@ def load(path, trials=None):
         if metric and metric.startswith("test_") and test_split is False:
             problems.append(f"metric: data set {base['data']['name']!r} has no test split; "
                             f"use {metric.replace('test_', 'val_')}")
+        score = metric.split("_", 1)[1] if metric and metric.startswith(("val_", "test_")) \
+            else metric
+        if metric and metric not in METRICS and score not in base["metrics"]:
+            problems.append(f"metric: {metric} is not one of the base config's metrics "
+                            f"({', '.join(base['metrics'])}); add {score} to its `metrics`")
     trials = _trials(raw.get("trials"), trials, method, parameters, problems)
     if problems:
         raise ConfigError(problems, source)
@@ -142,7 +172,7 @@ def _pruner(value, problems):
 
 
 def _trials(value, override, method, parameters, problems):
-    grid_size = (math.prod(len(parameter.grid()) for parameter in parameters)
+    grid_size = (math.prod(parameter.grid_size() for parameter in parameters)
                  if method == "grid" else None)
     if override is not None:
         value, where = override, f"trials (--trials {override})"

@@ -8,6 +8,7 @@ are given back too, and the next run resumes them from their checkpoints under t
 """
 
 import contextlib
+import hashlib
 import importlib
 import re
 import time
@@ -15,14 +16,17 @@ import warnings
 
 import numpy as np
 import optuna
+import sqlalchemy.engine
 import sqlalchemy.exc
 from optuna.storages.journal import JournalFileBackend
 from optuna.trial import TrialState
 
 from nnfs_cli.errors import NnfsError
+from nnfs_cli.sweep import journal
 
 JOURNAL = "journal.log"
 _PASSWORD = re.compile(r"(://[^:/@]*:)[^@]*@")
+_PASSWORD_IN_TEXT = re.compile(r"(://[^:/@\s]*:)[^@\s]*@")   # a URL ends at a space
 
 
 def masked(url):
@@ -31,12 +35,11 @@ def masked(url):
 
 
 def _first_line(error, url):
-    """The first line of a database error, with the URL's password hidden."""
+    """The first line of a database error, with the password of any URL in it hidden (the
+    password's letters elsewhere in the message are left as they are)."""
     text = str(getattr(error, "orig", None) or error).strip()
     line = text.splitlines()[0] if text else type(error).__name__
-    found = _PASSWORD.search(url)
-    password = found.group(0)[len(found.group(1)):-1] if found else ""
-    return line.replace(url, masked(url)).replace(password, "***") if password else line
+    return _PASSWORD_IN_TEXT.sub(r"\1***@", line.replace(url, masked(url)))
 
 
 @contextlib.contextmanager
@@ -58,15 +61,29 @@ def quiet_optuna():
         yield
 
 
-def open_storage(url, folder):
-    """The journal file in `folder` when `url` is None, else the database at `url`."""
+def open_storage(url, folder, say=None):
+    """The journal file in `folder` when `url` is None (checked first, a record cut short
+    repaired, `say` telling so: journal.py), else the database at `url`."""
     if url is None:
         folder.mkdir(parents=True, exist_ok=True)
+        journal.check(folder / JOURNAL, say)
         return optuna.storages.JournalStorage(JournalFileBackend(str(folder / JOURNAL)))
     if "://" not in url:
         raise NnfsError(f"--storage {masked(url)}: expected a database URL such as "
                         "postgresql://user:password@host/database", exit_code=2)
     return _database(url)
+
+
+def in_memory(url):
+    """Whether `url` is an in-memory SQLite database (sqlite://, sqlite:///:memory:), which
+    each process that opens it gets a private, empty copy of."""
+    try:
+        parsed = sqlalchemy.engine.make_url(url)
+    except (sqlalchemy.exc.ArgumentError, ValueError):
+        return False
+    return parsed.drivername.split("+")[0] == "sqlite" and (
+        parsed.database in (None, "", ":memory:") or parsed.query.get("mode") == "memory"
+        or "mode=memory" in (parsed.database or ""))
 
 
 def with_driver(url):
@@ -92,9 +109,9 @@ def _database(url):
                                               engine_kwargs={"pool_pre_ping": True})
         except ImportError as error:
             raise NnfsError(f"--storage {masked(url)}: {_missing_driver(error)}") from None
-        except sqlalchemy.exc.ArgumentError as error:
-            raise NnfsError(f"--storage {masked(url)}: {_first_line(error, url)}",
-                            exit_code=2) from None
+        except (sqlalchemy.exc.ArgumentError, ValueError) as error:   # not a URL it can parse
+            raise NnfsError(f"--storage {masked(url)}: not a database URL it can read "
+                            f"({_first_line(error, url)})", exit_code=2) from None
         except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.ProgrammingError) as error:
             # Two processes creating Optuna's tables at the same moment: the loser retries.
             failure = error
@@ -153,7 +170,7 @@ def make_pruner(sweep):
 
 def make_sampler(sweep):
     if sweep.method == "grid":
-        return GridByNumber(sweep.grid_points(), sweep.seed)
+        return GridByNumber(sweep, sweep.seed)
     if sweep.method == "random":
         return PerTrialSeed(lambda seed: optuna.samplers.RandomSampler(seed=seed), sweep.seed)
     # The constant liar keeps parallel workers from proposing the same point at once.
@@ -189,11 +206,15 @@ class PerTrialSeed(optuna.samplers.BaseSampler):
 
 class GridByNumber(optuna.samplers.BaseSampler):
     """Grid search where trial N takes the N-th point of the grid in a seeded order: no point
-    is run twice, however many workers and machines share the study."""
+    is run twice, however many workers and machines share the study. A point is computed
+    from its number (Sweep.grid_point) and the order is a permutation that lists nothing
+    for large grids, so 10**9 points cost no more than 10."""
 
-    def __init__(self, points, seed):
-        self._points = points
-        self._order = np.random.default_rng(seed).permutation(len(points))
+    def __init__(self, sweep, seed):
+        self._sweep = sweep
+        self._size = sweep.grid_size()
+        self._order = (np.random.default_rng(seed).permutation(self._size)
+                       if self._size <= LISTED_ORDER else Shuffle(self._size, seed))
 
     def infer_relative_search_space(self, study, trial):
         return {}
@@ -202,7 +223,41 @@ class GridByNumber(optuna.samplers.BaseSampler):
         return {}
 
     def sample_independent(self, study, trial, name, distribution):
-        return self._points[self._order[trial.number % len(self._points)]][name]
+        index = int(self._order[trial.number % self._size])
+        return self._sweep.grid_point(index)[name]
+
+
+# Grids up to this many points are ordered by one permutation array (8 MB at most; the
+# order of the grids nnfs has always run); larger ones by Shuffle.
+LISTED_ORDER = 1_000_000
+
+
+class Shuffle:
+    """A seeded bijection of range(n), computed one number at a time: a four-round Feistel
+    network on the smallest even number of bits that holds n, applied again while its value
+    is n or more (cycle walking, less than four steps on average)."""
+
+    def __init__(self, n, seed):
+        self.n = n
+        bits = max(2, (n - 1).bit_length())
+        self.half = (bits + 1) // 2
+        self.mask = (1 << self.half) - 1
+        self.keys = [int(key) for key in np.random.SeedSequence([seed, n]).generate_state(4)]
+
+    def __getitem__(self, index):
+        if not 0 <= index < self.n:
+            raise IndexError(index)
+        value = self._permute(index)
+        while value >= self.n:
+            value = self._permute(value)
+        return value
+
+    def _permute(self, value):
+        left, right = value >> self.half, value & self.mask
+        for key in self.keys:
+            digest = hashlib.blake2b(f"{key}:{right}".encode(), digest_size=8).digest()
+            left, right = right, left ^ (int.from_bytes(digest, "little") & self.mask)
+        return (left << self.half) | right
 
 
 def claim(storage, study, trials):

@@ -2,11 +2,15 @@
 training/run.py, reporting its metric to Optuna after every epoch so the pruner can stop it."""
 
 import json
+import math
 import os
 import shutil
 import socket
 from pathlib import Path
 
+import optuna
+
+from nnfs_cli import files, limits
 from nnfs_cli.errors import ConfigError, NnfsError
 from nnfs_cli.reporter import Reporter
 from nnfs_cli.training import run as runner
@@ -60,6 +64,7 @@ def run_trial(sweep, storage, study, trial, folder, say):
             raise Pruned()
 
     reporter = Reporter(quiet=True)
+    config = None
     try:
         done = _ended(run_dir)
         if done is not None:   # stopped between its end and telling Optuna
@@ -72,16 +77,25 @@ def run_trial(sweep, storage, study, trial, folder, say):
                 shutil.rmtree(run_dir)
             summary = runner.train(config, run_dir, reporter, source=sweep.base_path,
                                    on_epoch_end=report).summary
+    except limits.BadLimit:   # NNFS_MAX_... in the environment: every trial would fail alike
+        studies.give_back(storage, study, trial.number, interrupted=run_dir.exists())
+        raise
     except (Interrupted, KeyboardInterrupt):
         studies.give_back(storage, study, trial.number, interrupted=run_dir.exists())
         say(f"trial {trial.number} interrupted; run the sweep again to resume it")
         raise
     except (ConfigError, Diverged) as error:
         # This trial's settings cannot train: a failed trial, and the sweep goes on.
-        message = str(error).splitlines()[0]
-        trial.set_user_attr("error", message)
-        study.tell(trial, state=studies.TrialState.FAIL)
-        say(f"trial {trial.number} failed: {message}")
+        _fail(study, trial, error, say)
+        return
+    except NnfsError as error:
+        # Its data would not load (a swept data.path naming no file, say): the trial's own
+        # settings failed it, and the sweep goes on. With the base config's data, every
+        # trial would fail the same way: given back, the sweep stops to have it fixed.
+        if config is None or config["data"] == sweep.base["data"] or run_dir.exists():
+            studies.give_back(storage, study, trial.number, interrupted=run_dir.exists())
+            raise
+        _fail(study, trial, error, say)
         return
     except BaseException:
         studies.give_back(storage, study, trial.number, interrupted=run_dir.exists())
@@ -89,14 +103,76 @@ def run_trial(sweep, storage, study, trial, folder, say):
     _finish(sweep, study, trial, summary, say)
 
 
+def _fail(study, trial, error, say):
+    message = str(error).splitlines()[0]
+    trial.set_user_attr("error", message)
+    study.tell(trial, state=studies.TrialState.FAIL)
+    say(f"trial {trial.number} failed: {message}")
+
+
 def _ended(run_dir):
     """The summary of a run that has ended (finished or pruned), else None."""
-    try:
-        summary = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    ended = isinstance(summary, dict) and summary.get("status") in ("finished", "pruned")
+    summary = _summary(run_dir)
+    ended = summary.get("status") in ("finished", "pruned")
     return summary if ended else None
+
+
+def _summary(run_dir):
+    """The run's summary.json as a dict ({} when it cannot be read)."""
+    try:
+        summary = json.loads(files.read_bytes(Path(run_dir) / "summary.json",
+                                              limits.SUMMARY_BYTES))
+    except (NnfsError, ValueError, RecursionError):
+        return {}
+    return summary if isinstance(summary, dict) else {}
+
+
+def reconcile(storage, study, sweep, folder, say):
+    """Trials the study has as running whose process on this machine is gone (SIGKILL, the
+    out-of-memory killer, a power cut): recorded from their run directories. One that
+    finished since (nnfs train --resume) or was pruned is recorded so, with its value;
+    any other is failed, so that the sweep goes on (resuming it could be killed again the
+    same way). Trials of other machines, or whose run is being trained, are left alone."""
+    from nnfs_cli.runs.listing import alive
+    host = socket.gethostname()
+    study_id = storage.get_study_id_from_name(study.study_name)
+    for trial in study.get_trials(deepcopy=False, states=(studies.TrialState.RUNNING,)):
+        attrs = trial.user_attrs
+        pid = attrs.get("pid")
+        if attrs.get("host") != host or not isinstance(pid, int) or alive(pid):
+            continue
+        run_dir = Path(attrs.get("run_dir") or trial_dir(folder, trial.number))
+        summary = _summary(run_dir)
+        if summary.get("status") == "running" and alive(summary.get("pid")):
+            continue   # its run directory is being trained now: told when it ends
+        trial_id = storage.get_trial_id_from_study_id_trial_number(study_id, trial.number)
+        value = summary.get(sweep.metric)
+        gone = f"trial {trial.number}: its process {pid} is gone"
+        try:
+            for key in ("seconds", "epochs"):
+                if key in summary:
+                    storage.set_trial_user_attr(trial_id, key, summary[key])
+            if summary.get("status") == "finished" and _finite(value):
+                storage.set_trial_user_attr(trial_id, "interrupted", False)
+                storage.set_trial_state_values(trial_id, studies.TrialState.COMPLETE, [value])
+                say(f"{gone}, and {run_dir} has finished since: recorded it, {sweep.metric} "
+                    f"{value:.4f}")
+            elif summary.get("status") == "pruned":
+                storage.set_trial_state_values(trial_id, studies.TrialState.PRUNED)
+                say(f"{gone}, and {run_dir} was pruned: recorded it")
+            else:
+                error = (f"its process {pid} on {host} was killed (SIGKILL, out of memory, a "
+                         f"power cut?); nnfs train --resume {run_dir} can still finish the run")
+                storage.set_trial_user_attr(trial_id, "error", error)
+                storage.set_trial_state_values(trial_id, studies.TrialState.FAIL)
+                say(f"trial {trial.number} failed: {error}")
+        except optuna.exceptions.UpdateFinishedTrialError:
+            continue   # another process recorded it first
+
+
+def _finite(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool) \
+        and math.isfinite(value)
 
 
 def suggest(trial, parameter):

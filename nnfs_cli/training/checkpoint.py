@@ -40,7 +40,8 @@ def progress(state, path):
             if _count(row["epoch"], f"{where}.epoch") != index + 1:
                 raise _Bad(f"{where}.epoch: expected {index + 1}, got {show(row['epoch'])}")
             for key in METRIC_COLUMNS[1:]:
-                _number(row[key], f"{where}.{key}")
+                if not (key.startswith("val_") and row[key] is None):   # no validation split
+                    _number(row[key], f"{where}.{key}")
         _position(trainer["position"], len(history))
         _best(trainer["best"], len(history))
         if not isinstance(trainer["stopped_early"], bool):
@@ -169,8 +170,13 @@ def _params(saved, model):
         if set(arrays) != set(layer.params):
             raise _Bad(f"{where}: holds {sorted(map(str, arrays))}, but model[{index}] "
                        f"{layer.name} has {sorted(layer.params)}")
-        checked.append({name: _array(arrays[name], f"{where}.{name}", target.shape)
-                        for name, target in layer.params.items()})
+        arrays = {name: _array(arrays[name], f"{where}.{name}", target.shape)
+                  for name, target in layer.params.items()}
+        for name in layer.non_negative:
+            if (arrays[name] < 0).any():
+                raise _Bad(f"{where}.{name}: holds negative values, which a {name} cannot "
+                           "have")
+        checked.append(arrays)
     return checked
 
 

@@ -15,6 +15,7 @@ from nnfs_cli.errors import BadUsage, ConfigError, NnfsError
 from nnfs_cli.reporter import count, model_summary
 from nnfs_cli.runs import components, rundir
 from nnfs_cli.training import checkpoint
+from nnfs_cli.training.decision_regions import DecisionRegions
 from nnfs_cli.runs.saved import read_summary
 from nnfs_cli.training.signals import EXIT_CODES, deferred, graceful_stop
 from nnfs_cli.training.trainer import Diverged, Pruned, Stopped, Trainer, evaluate
@@ -44,17 +45,22 @@ def train(config, run_dir, reporter, download=True, source=None, on_epoch_end=No
     then ends with status pruned); `callbacks` (training/callbacks.py) see every batch and
     epoch. Returns an Outcome."""
     rundir.check_new(run_dir)   # before the data loads: a taken name is the caller's mistake
+    if config["logging"]["tensorboard"]:
+        from nnfs_cli.training.tensorboard import summary_writer
+        summary_writer()   # the one line that says what to install, before any work
     config, changed = components.with_absolute_paths(config)
     data, splits = _load_data(config, reporter, download, source)
     rngs = components.rngs(config["seed"])
     model = components.model(config, data, rngs[0], source)
     components.check_batch_memory(config, model, splits, source)
+    warnings = components.batch_norm_warnings(config, model, splits, source)
     stem = Path(source).stem if source else "run"
     notes = [f"data.{option} is recorded in the run as {path}" for option, path in changed]
     with rundir.claim(run_dir, stem) as run_dir:
         rundir.write_config(run_dir, config)
         return Run(config, run_dir, data, splits, model, rngs, reporter,
-                   on_epoch_end=on_epoch_end, notes=notes, callbacks=callbacks).train()
+                   on_epoch_end=on_epoch_end, notes=notes, warnings=warnings,
+                   callbacks=callbacks).train()
 
 
 def resume(run_dir, reporter, epochs=None, download=True, on_epoch_end=None, callbacks=()):
@@ -72,25 +78,49 @@ def resume(run_dir, reporter, epochs=None, download=True, on_epoch_end=None, cal
         # An early-stopped run is finished too, unless --epochs asks for more.
         finished = done >= config["training"]["epochs"] or (state["trainer"]["stopped_early"]
                                                             and not epochs)
-        if finished and state["trainer"]["position"] is None:
+        position = state["trainer"]["position"]
+        if finished and position is None:
             raise BadUsage(f"{run_dir} has already trained {count(done, 'epoch')}; "
                            f"pass --epochs N (more than {done}) to train further")
+        if position is not None and config["training"]["epochs"] < position["epoch"]:
+            # Interrupted inside an epoch: it must be finished, not dropped.
+            given = (f"--epochs {epochs}" if epochs
+                     else f"training.epochs: {config['training']['epochs']}")
+            raise BadUsage(f"{run_dir} was interrupted in epoch {position['epoch']} after "
+                           f"{count(done, 'whole epoch')}; {given} would drop that epoch's "
+                           f"steps: pass --epochs N of {position['epoch']} or more")
         # Preprocessing as fitted when the run began, even if the data files changed since.
-        data_state = read_summary(run_dir / "summary.json").get("data_state")
-        data, splits = _load_data(config, reporter, download, config_path, data_state)
+        recorded = read_summary(run_dir / "summary.json")
+        data, splits = _load_data(config, reporter, download, config_path,
+                                  recorded.get("data_state"))
         rngs = components.rngs(config["seed"])
         model = components.model(config, data, rngs[0], config_path)
         components.check_batch_memory(config, model, splits, config_path)
+        warnings = components.batch_norm_warnings(config, model, splits, config_path)
         rows = len(splits.x_train)
         steps = -(-rows // min(config["training"]["batch_size"] or rows, rows))
         state = checkpoint.fitted(state, run_dir / "checkpoint.pkl", config, model, steps)
         if state["trainer"]["stopped_early"] and epochs:
             state["trainer"]["stopped_early"] = False
+        changed = _data_changed(recorded.get("data_fingerprint"), splits.fingerprint())
         run = Run(config, run_dir, data, splits, model, rngs, reporter, state, on_epoch_end,
-                  callbacks=callbacks)
+                  warnings=[*changed, *warnings], callbacks=callbacks)
         rundir.write_config(run_dir, config)
         reporter.lines[:0] = rundir.read_log(run_dir)
         return run.train()
+
+
+def _data_changed(before, now):
+    """The warning when the data a run is resumed on is not what it began on (a file that
+    was edited or replaced since); [] when it is, or the run recorded nothing (older runs)."""
+    if not isinstance(before, dict) or before == now:
+        return []
+    counts = (f"{before.get('train')} training and {before.get('validation')} validation "
+              f"samples then, {now['train']} and {now['validation']} now"
+              if (before.get("train"), before.get("validation"))
+              != (now["train"], now["validation"]) else "as many samples, other values")
+    return [f"warning: the data changed since this run began ({counts}); it goes on training "
+            "on the data as it is now"]
 
 
 def _load_data(config, reporter, download, source, state=None):
@@ -116,9 +146,10 @@ class Run:
     """One run directory and the trainer that fills it."""
 
     def __init__(self, config, run_dir, data, splits, model, rngs, reporter, state=None,
-                 on_epoch_end=None, notes=(), callbacks=()):
+                 on_epoch_end=None, notes=(), warnings=(), callbacks=()):
         """`model` was built with `rngs` = (model generator, shuffle generator); dropout keeps
-        drawing from the first. `notes` are printed after the run directory's name."""
+        drawing from the first. `notes` are printed after the run directory's name,
+        `warnings` with the BLAS ones (and kept in summary.json)."""
         self.config, self.run_dir, self.data = config, Path(run_dir), data
         self.reporter = reporter
         self.on_epoch_end = on_epoch_end
@@ -126,18 +157,28 @@ class Run:
         self.model = model
         if model.input_shape != tuple(data.input_shape):
             splits = data.shaped(splits, model.input_shape)
+        self.fingerprint = splits.fingerprint()
         self.splits = splits
         prepare = self.model.loss.prepare_targets
         self.y_train = prepare(splits.y_train, data)
         self.y_val = None if splits.y_val is None else prepare(splits.y_val, data)
+        self.scoring = components.scoring(config, data, model)
+        self.tensorboard = self._tensorboard(config)
+        callbacks = [*callbacks, *([self.tensorboard] if self.tensorboard else [])]
+        # decision_regions.png (and .gif) when the model's inputs can be drawn: None if not
+        self.regions = DecisionRegions.for_run(config, self.run_dir, data, splits, model,
+                                               reporter)
+        if self.regions is not None:
+            callbacks = [*callbacks, self.regions]
         self.trainer = Trainer(self.model, components.optimizer(config), components.metric(config),
                                config["training"], shuffle_rng, model_rng, reporter,
-                               on_epoch_end=self._epoch_done, callbacks=callbacks)
+                               on_epoch_end=self._epoch_done, callbacks=callbacks,
+                               scoring=self.scoring)
         self.wall_seconds = 0.0
         self.best_params = None
         stopping = config["training"]["early_stopping"] or {}
         self.restore_best = stopping.get("restore_best", False)
-        self.warnings = blas.warnings()
+        self.warnings = [*warnings, *blas.warnings()]
         if state:
             self.trainer.load_state_dict(state["trainer"])
             self.wall_seconds = state["wall_seconds"]
@@ -160,8 +201,27 @@ class Run:
         self.started = time.perf_counter()
         self.last_save = self.started
 
+    def _tensorboard(self, config):
+        """The TensorBoard callback when `logging.tensorboard` is on (training/tensorboard.py)."""
+        options = config["logging"]
+        if not options["tensorboard"]:
+            return None
+        from nnfs_cli.training.tensorboard import TensorBoard
+        validation = None if self.splits.x_val is None else (self.splits.x_val, self.y_val)
+        names = self.data.class_names if self.model.loss.task == "classification" else None
+        return TensorBoard(self.run_dir, config,
+                           model_summary(self.model.input_shape, self.model.summary()),
+                           validation, names, options["steps"], options["histograms"])
+
     def train(self):
         """Train to the end; returns an Outcome. Raises Interrupted or Diverged."""
+        try:
+            return self._train()
+        finally:
+            if self.tensorboard is not None:
+                self.tensorboard.close()
+
+    def _train(self):
         trainer, splits = self.trainer, self.splits
         rundir.write_summary(self.run_dir, self._summary("running"))
         try:
@@ -236,7 +296,11 @@ class Run:
         if trainer.history:   # drawn after: slow, and a second Ctrl-C need not wait for it
             from nnfs_cli.runs.plots import plot_curves
             plot_curves(trainer.history, run_dir / "curves.png", title=str(run_dir.name),
-                        best_epoch=trainer.best["epoch"], monitor=trainer.monitor)
+                        best_epoch=trainer.best["epoch"], monitor=trainer.monitor,
+                        accuracy="accuracy" if trainer.loss.task != "regression"
+                        else "the book's accuracy")
+            if self.regions is not None:
+                self.regions.saved(final)
         self.last_save = time.perf_counter()
         return summary
 
@@ -246,22 +310,28 @@ class Run:
     def _summary(self, status, final=False):
         trainer, history = self.trainer, self.trainer.history
         summary = {"status": status, "pid": os.getpid(), "data": self.data.name,
-                   "epochs": len(history), "configured_epochs": self.config["training"]["epochs"],
-                   "seed": self.config["seed"]}
+                   "task": self.model.loss.task, "epochs": len(history),
+                   "configured_epochs": self.config["training"]["epochs"],
+                   "seed": self.config["seed"], "metrics": self.scoring.names}
         if history:
             last = history[-1]
-            summary.update({key: last[key] for key in ("loss", "accuracy", "val_loss", "val_accuracy")})
+            summary.update({key: value for key, value in last.items()
+                            if key not in ("epoch", "lr", "seconds", "data_loss", "reg_loss")})
             if trainer.best["epoch"] is not None:   # None: trained without validation
                 best = history[trainer.best["epoch"] - 1]
                 summary["best"] = {"epoch": best["epoch"], "monitor": trainer.monitor,
                                    "val_loss": best["val_loss"],
                                    "val_accuracy": best["val_accuracy"]}
+                if trainer.monitor not in summary["best"]:
+                    summary["best"][trainer.monitor] = best[trainer.monitor]
             summary["early_stopped"] = trainer.stopped_early
         if final and self.splits.x_test is not None:
             y_test = self.model.loss.prepare_targets(self.splits.y_test, self.data)
+            test_scores = self.scoring.fresh()
             summary["test_loss"], summary["test_accuracy"] = evaluate(
                 self.model, trainer.metric, self.splits.x_test, y_test,
-                self.config["training"]["batch_size"])
+                self.config["training"]["batch_size"], test_scores)
+            summary.update({f"test_{score.name}": score.result() for score in test_scores})
             summary["test_samples"] = len(y_test)
         train_seconds = sum(row["seconds"] for row in history)
         summary.update({
@@ -271,6 +341,7 @@ class Run:
             "class_names": self.data.class_names,
             "input_shape": list(self.model.input_shape),
             "data_state": self.data.state_dict(),
+            "data_fingerprint": self.fingerprint,   # --resume says when the data changed
             "metric_state": trainer.metric.state_dict(),
             "versions": {"nnfs_cli": __version__, "numpy": np.__version__,
                          "python": platform.python_version()},
@@ -282,13 +353,24 @@ class Run:
     @staticmethod
     def final_lines(summary):
         """The closing summary printed on stdout."""
-        validation = (f"  val_loss {summary['val_loss']:.4f}  val_acc {summary['val_accuracy']:.4f}"
-                      if summary.get("val_loss") is not None else "")
+        label = ("acc" if summary.get("task") != "regression" else
+                 "book_acc" if "book_accuracy" in summary.get("metrics", ()) else None)
+
+        def figures(prefix):
+            shown = [f"{prefix}loss {summary[prefix + 'loss']:.4f}"]
+            if label:
+                shown.append(f"{prefix}{label} {summary[prefix + 'accuracy']:.4f}")
+            shown += [f"{prefix}{name} {summary[prefix + name]:.4f}"
+                      for name in summary.get("metrics", ())
+                      if name not in ("accuracy", "book_accuracy")
+                      and summary.get(prefix + name) is not None]
+            return "  ".join(shown)
         lines = [f"finished {count(summary['epochs'], 'epoch')} in {summary['seconds']:.1f}s: "
-                 f"loss {summary['loss']:.4f}  acc {summary['accuracy']:.4f}" + validation]
+                 f"loss {summary['loss']:.4f}" + (f"  {label} {summary['accuracy']:.4f}"
+                                                  if label else "")]
+        if summary.get("val_loss") is not None:
+            lines[0] += "  " + figures("val_")
         if "test_loss" in summary:
             # data.limit can leave a few test samples: say over how many the figures are.
-            lines.append(f"test_loss {summary['test_loss']:.4f}  "
-                         f"test_acc {summary['test_accuracy']:.4f}  "
-                         f"(on {count(summary['test_samples'], 'test sample')})")
+            lines.append(figures("test_") + f"  (on {count(summary['test_samples'], 'test sample')})")
         return lines

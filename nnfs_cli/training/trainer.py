@@ -9,6 +9,7 @@ import numpy as np
 
 from nnfs_cli.core.clipping import clip_gradients
 from nnfs_cli.core.model import evaluate
+from nnfs_cli.core.scores import Scoring, lower_is_better
 from nnfs_cli.errors import NnfsError
 from nnfs_cli.reporter import NoBar, count, format_metrics
 from nnfs_cli.training.callbacks import CallbackList
@@ -39,7 +40,7 @@ class Trainer:
     """
 
     def __init__(self, model, optimizer, metric, options, shuffle_rng, model_rng, reporter,
-                 on_epoch_end=None, should_stop=None, callbacks=()):
+                 on_epoch_end=None, should_stop=None, callbacks=(), scoring=None):
         self.model, self.loss = model, model.loss
         self.optimizer, self.metric = optimizer, metric
         self.options = options
@@ -50,6 +51,10 @@ class Trainer:
         self.callbacks = CallbackList(callbacks)
         self.callbacks.set_trainer(self)
         self.stop_training = False    # a callback may set it: stop after this epoch
+        # The `metrics` beyond accuracy: on the training batches of each epoch (those that
+        # add up batch by batch) and on the validation split.
+        self.scoring = scoring or Scoring()
+        self._train_scores = []
         self.history = []
         self.position = None          # where an unfinished epoch stands
         stopping = options.get("early_stopping") or {}
@@ -118,6 +123,7 @@ class Trainer:
         self.position = {"epoch": epoch, "step": 0, "order_state": self.rng.bit_generator.state,
                          "data_sum": 0.0, "reg_sum": 0.0, "correct": 0, "total": 0,
                          "samples": 0, "seconds": 0.0}
+        self._train_scores = self.scoring.fresh(training=True)
         return self.position
 
     def _order(self, state, n):
@@ -133,6 +139,8 @@ class Trainer:
             raise Diverged(f"the loss became {data_loss + reg_loss} at epoch {epoch}, step {step + 1}; "
                            "try a lower learning rate")
         good, count = self.metric.count(model.predictions(output), batch_y)
+        for score in self._train_scores:
+            score.update(output, batch_y)
         model.backward(output, batch_y)
         items = model.param_items()
         clip_value, clip_norm = self.options.get("clip_value"), self.options.get("clip_norm")
@@ -156,8 +164,10 @@ class Trainer:
             raise Diverged(f"a parameter became NaN or infinite at epoch {epoch}; "
                            "try a lower learning rate")
         val_loss = val_accuracy = None
+        val_scores = self.scoring.fresh() if x_val is not None else []
         if x_val is not None:
-            val_loss, val_accuracy = evaluate(self.model, self.metric, x_val, y_val, batch_size)
+            val_loss, val_accuracy = evaluate(self.model, self.metric, x_val, y_val, batch_size,
+                                              val_scores)
             if not math.isfinite(val_loss):
                 raise Diverged(f"the validation loss became {val_loss} at epoch {epoch}; "
                                "try a lower learning rate")
@@ -173,6 +183,8 @@ class Trainer:
             "lr": self.optimizer.current_learning_rate,
             "seconds": time.perf_counter() - started,
         }
+        row.update({score.name: score.result() for score in self._train_scores})
+        row.update({f"val_{score.name}": score.result() for score in val_scores})
         self.history.append(row)
         self.optimizer.epoch_end(row)
         self.position = None
@@ -180,7 +192,7 @@ class Trainer:
         self._track_best(row)
         last = epoch == self.options["epochs"] or self.stopped_early
         if last or epoch == 1 or epoch % self.options["print_every"] == 0:
-            self.reporter.line(format_metrics(row))
+            self.reporter.line(format_metrics(row, self.accuracy_label))
         if self.stopped_early:
             since = count(self.best["since"], "epoch")
             self.reporter.line(f"early stopping: {self.monitor} has not improved for {since} "
@@ -191,14 +203,22 @@ class Trainer:
             self.reporter.line(f"stopped by a callback after epoch {epoch}")
         self.on_epoch_end(self, row)
 
+    @property
+    def accuracy_label(self):
+        """What the epoch line calls the loop's accuracy: a regression's is the book's, shown
+        when `metrics` names book_accuracy."""
+        if self.loss.task != "regression":
+            return "acc"
+        return "book_acc" if "book_accuracy" in self.scoring.names else None
+
     def _track_best(self, row):
-        value = row[self.monitor]
+        value = row.get(self.monitor)
         if value is None:   # no validation split: nothing to compare
             self.improved = False
             return
         stopping = self.options.get("early_stopping") or {}
         min_delta = stopping.get("min_delta", 0.0)
-        sign = -1 if self.monitor == "val_loss" else 1
+        sign = -1 if lower_is_better(self.monitor) else 1
         best = self.best
         self.improved = best["value"] is None or sign * (value - best["value"]) > min_delta
         if self.improved:
@@ -218,7 +238,9 @@ class Trainer:
             "shuffle_rng": self.rng.bit_generator.state,
             "model_rng": self.model_rng.bit_generator.state,
             "history": self.history,
-            "position": self.position,
+            "position": (None if self.position is None else
+                         dict(self.position, scores={score.name: score.state_dict()
+                                                     for score in self._train_scores})),
             "best": self.best,
             "stopped_early": self.stopped_early,
             "metric": self.metric.state_dict(),
@@ -233,6 +255,12 @@ class Trainer:
         self.model_rng.bit_generator.state = state["model_rng"]
         self.history = list(state["history"])
         self.position = state["position"]
+        if self.position is not None:
+            self._train_scores = self.scoring.fresh(training=True)
+            saved = self.position.pop("scores", None) or {}
+            for score in self._train_scores:
+                if score.name in saved:
+                    score.load_state_dict(saved[score.name])
         self.best = state["best"]
         self.stopped_early = state["stopped_early"]
         self.metric.load_state_dict(state["metric"])

@@ -20,6 +20,7 @@ class Layer:
     constraints = {}
     input_layout = "any"   # "flat" for (features,) only, "image" for (channels, height, width)
     size_option = None     # the option that sets its parameter count ("units"), for messages
+    non_negative = ()      # params that cannot be negative (a variance), checked when loaded
 
     def __init__(self):
         self.params = {}

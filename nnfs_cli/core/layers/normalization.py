@@ -22,6 +22,7 @@ class BatchNorm(Layer):
     """
 
     constraints = {"momentum": validators.in_range(0, 1), "epsilon": validators.positive}
+    non_negative = ("running_var",)   # its square root is taken
 
     def __init__(self, momentum=0.9, epsilon=1e-5):
         super().__init__()

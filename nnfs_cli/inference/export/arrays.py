@@ -5,11 +5,10 @@ Arrays only, so `np.load(path, allow_pickle=False)` and npy readers in other lan
 """
 
 import io
-import json
 
 import numpy as np
 
-from nnfs_cli import atomic
+from nnfs_cli import atomic, json_text
 from nnfs_cli.registry import parse_entry
 from nnfs_cli.inference.export.interface import describe
 
@@ -65,14 +64,15 @@ def description(run, spec):
             "layers": layers}
 
 
-def write(run, spec, path):
-    """Write the arrays and the description to `path` atomically; returns what was written."""
+def write(run, spec, output):
+    """Write the arrays and the description to `output` (a path, written atomically, or an
+    atomic.Output); returns what was written."""
     stored = arrays(run)
-    text = json.dumps(description(run, spec), indent=2)
+    text = json_text.dumps(description(run, spec), indent=2)
     stored[DESCRIPTION] = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
     buffer = io.BytesIO()
     np.savez(buffer, **stored)
-    atomic.write_bytes(path, buffer.getvalue())
+    atomic.write_to(output, buffer.getvalue())
     count = len(stored) - 1
     return (f"NumPy arrays: {count} parameter array(s), the JSON description under "
             f"'{DESCRIPTION}'; from {run.params_path.name}")

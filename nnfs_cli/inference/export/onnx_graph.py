@@ -2,11 +2,10 @@
 preprocessing (Sub, Div, Reshape), the layers through onnx_layers.CONVERTERS, the class
 probabilities (or regression outputs scaled back to the targets' own scale: Mul, Add); float32, a dynamic batch axis, opset OPSET and IR version IR_VERSION."""
 
-import json
 
 import numpy as np
 
-from nnfs_cli import __version__, atomic
+from nnfs_cli import __version__, atomic, json_text
 from nnfs_cli.errors import NnfsError
 from nnfs_cli.inference.export.interface import INPUT, batch_shape, describe, preprocessing_dict
 from nnfs_cli.inference.export.onnx_layers import CONVERTERS
@@ -136,19 +135,20 @@ def metadata(run, spec):
     return {
         "nnfs_version": __version__,
         "task": run.task,
-        "class_names": json.dumps(spec.class_names),
-        "input_layout": f"{spec.layout}; shape {json.dumps(batch_shape(spec.input_shape))}",
-        "preprocessing": json.dumps(preprocessing) if preprocessing else "none",
-        "postprocessing": (json.dumps(description["postprocessing"])
+        "class_names": json_text.dumps(spec.class_names),
+        "input_layout": f"{spec.layout}; shape {json_text.dumps(batch_shape(spec.input_shape))}",
+        "preprocessing": json_text.dumps(preprocessing) if preprocessing else "none",
+        "postprocessing": (json_text.dumps(description["postprocessing"])
                            if description["postprocessing"] else "none"),
         "output": description["output"]["meaning"],
-        "source": json.dumps(description["source"]),
-        "description": json.dumps(description),
+        "source": json_text.dumps(description["source"]),
+        "description": json_text.dumps(description),
     }
 
 
-def write(run, spec, path):
-    """Build `run`'s ONNX model and write it to `path` atomically."""
+def write(run, spec, output):
+    """Build `run`'s ONNX model and write it to `output` (a path, written atomically, or an
+    atomic.Output)."""
     model = build(run, spec)
-    atomic.write_bytes(path, model.SerializeToString())
+    atomic.write_to(output, model.SerializeToString())
     return f"ONNX opset {OPSET}, IR version {IR_VERSION}, from {run.params_path.name}"
