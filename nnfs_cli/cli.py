@@ -19,6 +19,7 @@ from nnfs_cli.commands.lr_find import lr_find
 from nnfs_cli.commands.plot import plot
 from nnfs_cli.commands.predict import predict
 from nnfs_cli.commands.runs import runs
+from nnfs_cli.commands.serve import serve
 from nnfs_cli.commands.sweep import sweep
 from nnfs_cli.commands.train import train
 from nnfs_cli.errors import NnfsError, Terminated
@@ -150,8 +151,8 @@ def cli():
     """
 
 
-for command in (train, download_fashion_command, evaluate, predict, export, plot, gradcheck,
-                lr_find, runs, sweep):
+for command in (train, download_fashion_command, evaluate, predict, export, serve, plot,
+                gradcheck, lr_find, runs, sweep):
     cli.add_command(command)
 
 

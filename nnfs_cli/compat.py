@@ -12,6 +12,7 @@ import importlib
 import inspect
 import os
 import sys
+import threading
 
 import numpy as np
 
@@ -63,6 +64,9 @@ def _stderr_fd_to_devnull():
         os.close(saved)
 
 
+_quiet = {"lock": threading.Lock(), "depth": 0, "undo": None}
+
+
 @contextlib.contextmanager
 def quiet_opencv():
     """Keep OpenCV's own complaints about a broken file off stderr inside the block.
@@ -71,20 +75,36 @@ def quiet_opencv():
     opencv-python 4.x, which has no such module, libpng prints `libpng error: ...` to file
     descriptor 2 itself, and only redirecting that silences it: keep the block to the
     decode calls, as a write from another thread meanwhile is lost too.
+
+    Threads may overlap their blocks (`nnfs serve` decodes uploads in a pool): the first in
+    silences, the last out restores, so no thread restores another's silenced state.
     """
     import cv2
 
-    logging = getattr(getattr(cv2, "utils", None), "logging", None)
-    if logging is None:
-        with _stderr_fd_to_devnull():
-            yield
-        return
-    level = logging.getLogLevel()
-    logging.setLogLevel(logging.LOG_LEVEL_SILENT)
+    with _quiet["lock"]:
+        if _quiet["depth"] == 0:
+            _quiet["undo"] = _silence_opencv(cv2)
+        _quiet["depth"] += 1
     try:
         yield
     finally:
-        logging.setLogLevel(level)
+        with _quiet["lock"]:
+            _quiet["depth"] -= 1
+            if _quiet["depth"] == 0:
+                _quiet.pop("undo")()
+                _quiet["undo"] = None
+
+
+def _silence_opencv(cv2):
+    """Silence OpenCV's complaints now; returns the function that restores them."""
+    logging = getattr(getattr(cv2, "utils", None), "logging", None)
+    if logging is None:
+        redirect = _stderr_fd_to_devnull()
+        redirect.__enter__()
+        return lambda: redirect.__exit__(None, None, None)
+    level = logging.getLogLevel()
+    logging.setLogLevel(logging.LOG_LEVEL_SILENT)
+    return lambda: logging.setLogLevel(level)
 
 
 def cli_runner(**kwargs):

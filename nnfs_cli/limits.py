@@ -36,6 +36,10 @@ _ADJUSTABLE = {
                       "bytes extracted from an archive"),
     "download_seconds": ("NNFS_DOWNLOAD_SECONDS", 3600, "seconds a download may take"),
     "stall_seconds": ("NNFS_STALL_SECONDS", 60, "seconds a download may go without data"),
+    "request_bytes": ("NNFS_MAX_REQUEST_BYTES", 8 * MiB,
+                      "bytes of one request's body to nnfs serve"),
+    "request_rows": ("NNFS_MAX_REQUEST_ROWS", 1_000,
+                     "rows, pixel arrays or pictures in one request to nnfs serve"),
 }
 
 

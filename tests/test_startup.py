@@ -8,7 +8,7 @@ import pytest
 
 
 @pytest.mark.parametrize("args", [["--help"], ["--version"], ["train", "--help"], ["runs"],
-                                  ["predict", "--help"], ["plot", "--help"],
+                                  ["predict", "--help"], ["serve", "--help"], ["plot", "--help"],
                                   ["gradcheck", "--help"], ["lr-find", "--help"]])
 def test_commands_that_compute_nothing_never_import_numpy(args, tmp_path):
     result = subprocess.run([sys.executable, "-X", "importtime", "-m", "nnfs_cli", *args],

@@ -174,10 +174,11 @@ class CsvTable(Dataset):
         encoder.check_size(len(raw), path)
         return Rows(encoder.transform(raw), table.lines.tolist(), table.header, table.rows())
 
-    def encode_records(self, records):
+    def encode_records(self, records, source="<rows>"):
         """Model inputs from rows given in Python (tables.table_of_records), encoded and
-        scaled as the training rows were: feature columns by name, in any order."""
+        scaled as the training rows were: feature columns by name, in any order. Messages
+        name a row as `source:INDEX`."""
         names = [feature["name"] for feature in self.encoder.state["features"]]
-        table = table_of_records(records, names)
+        table = table_of_records(records, names, source)
         raw, _, _ = self.encoder.encode_raw(table, "predict")
         return self.encoder.transform(raw)

@@ -210,6 +210,13 @@ class Dataset:
         from nnfs_cli.data import photos
         return photos.read_image(path)
 
+    def decode_picture(self, data, where):
+        """A picture file's bytes (an upload to `nnfs serve`) decoded as read_picture decodes
+        a file, within the same limits; `where` names it in a message."""
+        from nnfs_cli.data import photos
+        from nnfs_cli.data.image_limits import check_encoded
+        return photos.decode_image(check_encoded(data, where), where)
+
     def read_rows(self, path, n_inputs):
         """A .npy or .csv file of rows -> Rows of model inputs, as training prepared them."""
         from nnfs_cli.data.rows import Rows, read_rows

@@ -42,16 +42,27 @@ def read_picture(path, color="gray"):
     """The picture file `path` decoded the way image folders are: 2-D gray or (height,
     width, 3) RGB uint8, EXIF rotation applied; NnfsError naming the file if it cannot be."""
     with quiet_opencv():
-        return np.ascontiguousarray(_decode(Path(path), color))
+        return np.ascontiguousarray(_read(Path(path), color))
 
 
-def _decode(path, color):
-    import cv2
+def decode_picture(data, color, where):
+    """A picture file's bytes (a uint8 array that image_limits checked) decoded as
+    read_picture decodes a file; `where` names it in a message."""
+    with quiet_opencv():
+        return np.ascontiguousarray(_decode(data, color, where))
+
+
+def _read(path, color):
     try:
         # Only regular files, and no picture past the pixel limit is decoded (image_limits).
         data = read_encoded(path)
     except files.UnreadableFile as error:
         raise UnreadableImage(path, error.reason) from None
+    return _decode(data, color, path)
+
+
+def _decode(data, color, path):
+    import cv2
     flag = cv2.IMREAD_GRAYSCALE if color == "gray" else cv2.IMREAD_COLOR
     try:
         # These flags apply the EXIF orientation (phone photos), unlike IMREAD_UNCHANGED.
@@ -281,7 +292,7 @@ class ImageTree:
         return images, labels
 
     def _picture(self, path):
-        image = _decode(path, self.color)
+        image = _read(path, self.color)
         if image.shape[:2] == self.size:
             return image
         if not self.fit:

@@ -11,9 +11,9 @@ import numpy as np
 
 from nnfs_cli import limits, validators
 from nnfs_cli.data.dataset import Dataset, InputPreprocessing, make_splits
-from nnfs_cli.data.image_limits import too_many_pixels
-from nnfs_cli.data.image_files import (CENTRE, ImageTree, ScaledImages, read_picture,
-                                       scale_pixels)
+from nnfs_cli.data.image_limits import check_encoded, too_many_pixels
+from nnfs_cli.data.image_files import (CENTRE, ImageTree, ScaledImages, decode_picture,
+                                       read_picture, scale_pixels)
 from nnfs_cli.errors import ConfigError, DataError
 from nnfs_cli.registry import DATASETS
 
@@ -129,6 +129,9 @@ class ImageFolder(Dataset):
 
     def read_picture(self, path):
         return read_picture(path, self.color)
+
+    def decode_picture(self, data, where):
+        return decode_picture(check_encoded(data, where), self.color, where)
 
     def prepare_image(self, image, invert="auto"):
         """A picture as `read_picture` gives it -> one flat input: fitted into `size`, in

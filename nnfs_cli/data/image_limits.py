@@ -4,6 +4,7 @@ header of PNG, JPEG, GIF, BMP and WebP files; for other formats OpenCV refuses a
 past the same limit before allocating it (limits.configure_opencv).
 
     buffer = read_encoded(path)       # the file's bytes, for cv2.imdecode
+    buffer = check_encoded(data, "upload.png")   # bytes already in memory
 """
 
 import struct
@@ -15,17 +16,29 @@ from nnfs_cli import files, limits
 OPENCV_REFUSAL = "CV_IO_MAX_IMAGE"   # in the message of the cv2.error OpenCV's own check raises
 
 
+class TooManyPixels(files.UnreadableFile):
+    """A picture whose header declares more than NNFS_MAX_IMAGE_PIXELS pixels."""
+
+
 def read_encoded(path):
     """The bytes of the picture file `path` as a uint8 array: a regular file of at most
     8 bytes per allowed pixel, whose header (when we can read it) declares at most
     NNFS_MAX_IMAGE_PIXELS pixels. UnreadableFile (an NnfsError) otherwise."""
-    data = files.read_bytes(path, limits.image_file_bytes(), "image_pixels")
+    return check_encoded(files.read_bytes(path, limits.image_file_bytes(), "image_pixels"), path)
+
+
+def check_encoded(data, where):
+    """A picture file's bytes already in memory (an upload, say) as a uint8 array, checked
+    as read_encoded checks a file; `where` names it in the message."""
+    if len(data) > limits.image_file_bytes():
+        raise files.UnreadableFile(where, files.too_large(len(data), limits.image_file_bytes(),
+                                                          "image_pixels"))
     size = dimensions(data)
     if size is not None:
         width, height = size
         limit = limits.get("image_pixels")
         if width * height > limit:
-            raise files.UnreadableFile(path, too_many_pixels(f"{width}x{height} pixels"))
+            raise TooManyPixels(where, too_many_pixels(f"{width}x{height} pixels"))
     return np.frombuffer(data, np.uint8)
 
 

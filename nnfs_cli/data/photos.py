@@ -13,7 +13,8 @@ import cv2
 import numpy as np
 
 from nnfs_cli.compat import quiet_opencv
-from nnfs_cli.data.image_limits import OPENCV_REFUSAL, read_encoded, too_many_pixels
+from nnfs_cli.data.image_limits import (OPENCV_REFUSAL, TooManyPixels, read_encoded,
+                                        too_many_pixels)
 from nnfs_cli.errors import DataError
 
 SIZE = 28
@@ -55,7 +56,12 @@ def read_image(path):
     """Read any image OpenCV can decode, whatever its name, as 2-D uint8 grayscale; only
     regular files, and pictures within the pixel limit (image_limits.py)."""
     path = Path(path)
-    buf = read_encoded(path)
+    return decode_image(read_encoded(path), path)
+
+
+def decode_image(buf, where):
+    """A picture file's bytes (a uint8 array that image_limits checked) decoded as
+    read_image decodes a file; `where` names it in a message."""
     img = None
     if buf.size:
         # OpenCV logs its own complaint about a broken file; we report one line instead.
@@ -68,10 +74,10 @@ def read_image(path):
                     img = cv2.imdecode(buf, cv2.IMREAD_ANYDEPTH | cv2.IMREAD_ANYCOLOR)
             except cv2.error as error:
                 if OPENCV_REFUSAL in str(error):
-                    raise DataError(f"{path}: {too_many_pixels()}") from None
+                    raise TooManyPixels(where, too_many_pixels()) from None
                 img = None
     if img is None or img.size == 0:
-        raise DataError(f"{path}: not an image OpenCV can read")
+        raise DataError(f"{where}: not an image OpenCV can read")
     img = _to_uint8(img)
     if img.ndim == 2:
         return img

@@ -32,23 +32,30 @@ def read_rows(path, n_inputs):
         x = load_npy(path, limit, "rows_bytes")
     else:
         x = _load_csv(path, limit)
+    return check_rows(x, n_inputs, path)
+
+
+def check_rows(x, n_inputs, where, limit_name="rows"):
+    """An array of feature rows, however it came (a file, a request to `nnfs serve`), as
+    float32 (rows, n_inputs): numbers only, at most the `limit_name` limit of rows, all
+    finite; DataError naming `where` otherwise."""
     if x.dtype.kind not in "fiu":
-        raise DataError(f"{path}: expected numbers, got an array of {x.dtype}")
+        raise DataError(f"{where}: expected numbers, got an array of {x.dtype}")
     if x.ndim == 1:
         x = x.reshape(-1, 1) if n_inputs == 1 else x.reshape(1, -1)
     if x.ndim != 2 or len(x) == 0:
-        raise DataError(f"{path}: expected rows of features, got an array of shape {x.shape}")
-    if len(x) > limits.get("rows"):
-        raise DataError(f"{path}: {len(x):,} rows, more than the limit of "
-                        f"{limits.get('rows'):,} {limits.hint('rows')}")
+        raise DataError(f"{where}: expected rows of features, got an array of shape {x.shape}")
+    if len(x) > limits.get(limit_name):
+        raise DataError(f"{where}: {len(x):,} rows, more than the limit of "
+                        f"{limits.get(limit_name):,} {limits.hint(limit_name)}")
     if x.shape[1] != n_inputs:
-        raise DataError(f"{path}: rows have {x.shape[1]} value(s), but the model takes "
+        raise DataError(f"{where}: rows have {x.shape[1]} value(s), but the model takes "
                         f"{n_inputs} input(s)")
     x = x.astype(np.float32)
     finite = np.isfinite(x).all(axis=1)
     if not finite.all():
         row = int(np.argmin(finite))
-        raise DataError(f"{path}: row {row + 1} holds {x[row][~np.isfinite(x[row])][0]}, "
+        raise DataError(f"{where}: row {row + 1} holds {x[row][~np.isfinite(x[row])][0]}, "
                         "not a finite number")
     return x
 

@@ -128,7 +128,7 @@ def run_notes(run, chosen, inputs=()):
     notes = []
     if chosen:
         notes.append(f"using {run.path}, the newest finished run {_wanted(inputs).describe()} "
-                     f"under runs/ ({_score(summary)}); choose another with --run")
+                     f"under runs/ ({score(summary)}); choose another with --run")
         limit = _data_limit(Path(run.path))
         if limit is not None:
             notes.append(f"warning: {run.path} trained on part of its data (data.limit: "
@@ -137,7 +137,8 @@ def run_notes(run, chosen, inputs=()):
     return notes
 
 
-def _score(summary):
+def score(summary):
+    """`test accuracy 0.8729 on 10,000 samples`, or the validation one, from summary.json."""
     for split, name in (("test", "test"), ("val", "validation")):
         accuracy = summary.get(f"{split}_accuracy")
         if isinstance(accuracy, (int, float)):
@@ -315,11 +316,17 @@ def _read_input(run, path, invert):
     if "images" not in data.predict_inputs:
         raise NnfsError(f"{path}: this model takes rows of {run.n_inputs} feature(s), "
                         "not pictures; give .npy or .csv files")
+    return picture_input(run, data.read_picture(path), path, invert)
+
+
+def picture_input(run, image, where, invert="auto"):
+    """A decoded picture (as the data set's read_picture or decode_picture gives it) -> the
+    model's flat input, prepared as training data was; `where` names it in a message."""
     from nnfs_cli.data import photos
-    image = data.read_picture(path)
+    data = run.data
     if data.refuses_blank_pictures and photos.almost_blank(image):
         # A model still answers for a blank picture ("Sandal 0.69"): say there is nothing.
-        raise NnfsError(f"{path}: the image is almost blank (nothing in it stands out from "
+        raise NnfsError(f"{where}: the image is almost blank (nothing in it stands out from "
                         "its background), so there is nothing to classify")
     x = data.prepare_image(image, invert)
     if x.size != run.n_inputs:
