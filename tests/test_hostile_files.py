@@ -259,10 +259,10 @@ def test_rows_files_are_bounded(spiral_copy, tmp_path):
     assert result.stderr.splitlines() == [
         f"Error: {bomb}: its header claims an array of shape (10000000000000, 2) "
         "(160,000,000,000,000 bytes), but the file holds 16",
-        f"Error: {nan}: row 2 holds nan, not a finite number",
+        f"Error: {nan}:2: holds nan, not a finite number",
         f"Error: {zero}: is a character device, not a regular file; only regular files are read",
         f"Error: {pipe}: is a FIFO, not a regular file; only regular files are read"]
-    assert [item["path"] for item in json.loads(result.stdout)] == [f"{good}#0"]
+    assert [(item["path"], item["row"]) for item in json.loads(result.stdout)] == [(str(good), 1)]
 
 
 @needs_fashion

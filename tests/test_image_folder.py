@@ -302,3 +302,19 @@ def test_the_fashion_folder_trains_as_an_image_folder_exactly_like_fashion_mnist
     summaries = [json.loads((run / "summary.json").read_text()) for run in runs.values()]
     assert summaries[0]["class_names"] == summaries[1]["class_names"]
     assert summaries[0]["test_accuracy"] == summaries[1]["test_accuracy"]
+
+
+def test_invert_yes_takes_the_negative_for_an_image_folder_run(shapes, tmp_path):
+    """Issue 27 item 9: --invert yes was silently ignored for image-folder runs."""
+    _, run, _ = shapes
+    rng = np.random.default_rng(12)
+    shape = picture("cross", rng, 16)
+    write_picture(tmp_path / "plain.png", shape)
+    write_picture(tmp_path / "negative.png", 255 - shape)
+    plain = nnfs("predict", tmp_path / "plain.png", "--run", run, "--json").json()
+    for invert in ("auto", "no"):   # left as it is
+        assert nnfs("predict", tmp_path / "plain.png", "--run", run, "--json", "--invert",
+                    invert).json()[0]["top_k"] == plain[0]["top_k"]
+    turned = nnfs("predict", tmp_path / "negative.png", "--run", run, "--json",
+                  "--invert", "yes").json()
+    assert turned[0]["top_k"] == plain[0]["top_k"]

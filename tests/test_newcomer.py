@@ -224,3 +224,30 @@ def test_predict_without_run_picks_the_newest_run_that_takes_these_inputs(tmp_pa
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: no trained run on pictures under runs/; the runs "
                                     "there take other inputs (spiral-newest, table-part); ")
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("pants.png", None, "a PNG picture, not a YAML config; to classify it: nnfs predict "
+                        "pants.png"),
+    ("x.npy", b"\x93NUMPY\x01\x00", "a NumPy .npy array, not a YAML config"),
+    ("search.yaml", b"base: spiral.yaml\nmetric: val_accuracy\nparameters:\n  seed: [1, 2]\n",
+     "a sweep file (it has base: and parameters:), not a training config; run it with: nnfs "
+     "sweep search.yaml"),
+])
+def test_train_names_what_it_was_given_instead_of_a_config(tmp_path, monkeypatch, name,
+                                                           content, message):
+    """Item 9: a picture read as "UTF-16 text", a sweep file as six errors and a bogus
+    `did you mean 'binary_accuracy'`."""
+    import shutil
+    from pathlib import Path
+
+    from nnfs_cli.cli import cli
+    from nnfs_cli.compat import cli_runner
+
+    monkeypatch.chdir(tmp_path)
+    if content is None:
+        shutil.copy(Path(__file__).resolve().parents[1] / "examples" / "pants.png", name)
+    else:
+        Path(name).write_bytes(content)
+    result = cli_runner().invoke(cli, ["train", name])
+    assert (result.exit_code, result.stderr) == (2, f"Error: {name}: {message}\n")

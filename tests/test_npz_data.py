@@ -57,7 +57,8 @@ def test_npz_predicts_npy_samples_one_or_many(pictures, tmp_path):
     np.save(tmp_path / "flat.npy", x.reshape(5, 16))
     many = nnfs("predict", tmp_path / "many.npy", "--run", run, "--json").json()
     assert [r["label"] for r in many] == [["low", "middle", "high"][label] for label in y]
-    assert [r["path"] for r in many] == [f"{tmp_path / 'many.npy'}#{row}" for row in range(5)]
+    assert [(r["path"], r["row"]) for r in many] == [(str(tmp_path / "many.npy"), row)
+                                                     for row in range(1, 6)]
     one = nnfs("predict", tmp_path / "one.npy", "--run", run, "--json").json()
     assert [r["top_k"] for r in one] == [many[0]["top_k"]]
     flat = nnfs("predict", tmp_path / "flat.npy", "--run", run, "--json").json()

@@ -235,14 +235,17 @@ def test_spiral_rows_from_npy_and_csv(spiral, tmp_path):
     np.save(tmp_path / "points.npy", rows)
     (tmp_path / "points.csv").write_text("x,y\n" + "".join(f"{a},{b}\n" for a, b in rows))
     expected = np.argmax(load_run(spiral).outputs(rows), axis=1).tolist()
-    for name in ("points.npy", "points.csv"):
+    # One convention for rows (#27 item 9): `file:N`, N the line of a CSV file (its header
+    # is line 1) and the place from 1 in a .npy array.
+    for name, first in (("points.npy", 1), ("points.csv", 2)):
         results = predict_json(tmp_path / name, "--run", spiral)
-        assert [r["path"] for r in results] == [f"{tmp_path / name}#{row}" for row in range(3)]
+        assert [(r["path"], r["row"]) for r in results] == [(str(tmp_path / name), first + row)
+                                                            for row in range(3)]
         assert [r["index"] for r in results] == expected
         assert [r["label"] for r in results] == [f"class {index}" for index in expected]
         assert all(len(r["top_k"]) == 3 for r in results)  # default 3, at most the classes
     lines = run_cli("predict", tmp_path / "points.csv", "--run", spiral, "--top-k", "2").stdout
-    assert lines.splitlines()[0].startswith(f"{tmp_path / 'points.csv'}#0: class {expected[0]} ")
+    assert lines.splitlines()[0].startswith(f"{tmp_path / 'points.csv'}:2: class {expected[0]} ")
     assert len(lines.splitlines()) == 3
 
 
@@ -255,7 +258,7 @@ def test_wrong_rows_are_errors_naming_the_file(spiral, tmp_path):
     result = run_cli("predict", tmp_path / "wide.npy", tmp_path / "words.csv", good,
                      tmp_path / "photo.png", "--run", spiral)
     assert result.exit_code == 1
-    assert result.stdout.startswith(f"{good}#0: class ")
+    assert result.stdout.startswith(f"{good}:1: class ")
     lines = result.stderr.splitlines()
     assert lines[0] == (f"Error: {tmp_path / 'wide.npy'}: rows have 3 value(s), but the model "
                         "takes 2 input(s)")
@@ -270,13 +273,69 @@ def test_sine_predicts_values(sine, tmp_path):
     np.save(tmp_path / "x.npy", x)  # 1-D: one sample per value for a one-input model
     results = predict_json(tmp_path / "x.npy", "--run", sine)
     expected = load_run(sine).outputs(x.reshape(-1, 1))
-    assert [r["path"] for r in results] == [f"{tmp_path / 'x.npy'}#{row}" for row in range(4)]
-    assert np.allclose([r["values"] for r in results], expected)
+    assert [(r["path"], r["row"]) for r in results] == [(str(tmp_path / "x.npy"), row)
+                                                        for row in range(1, 5)]
+    assert np.allclose([r["value"] for r in results], expected[:, 0])
     line = run_cli("predict", tmp_path / "x.npy", "--run", sine).stdout.splitlines()[0]
-    assert line == f"{tmp_path / 'x.npy'}#0: {expected[0, 0]:.6g}"
+    assert line == f"{tmp_path / 'x.npy'}:1: {expected[0, 0]:.6g}"
 
 
 def test_invert_choices_match_images():
     from nnfs_cli.commands.predict import predict
     [option] = [p for p in predict.params if p.name == "invert"]
     assert tuple(option.type.choices) == images.INVERT_CHOICES
+
+
+# --- issue 27 items 6 and 9: the data set's own pictures, raw pixel rows, --invert ------
+
+
+@needs_fashion
+def test_predict_on_the_test_folder_equals_evaluate(fashion):
+    """Pictures already in the data set's form go in as they are (--prepare auto), so the
+    data set's own test PNGs are predicted as evaluate scores them; as photos they were not."""
+    import yaml
+
+    folder = Path(yaml.safe_load((Path(fashion) / "config.yaml").read_text())["data"]["path"])
+    report = json.loads(run_cli("evaluate", fashion, "--json").stdout)
+    accuracies = {}
+    for prepare in ("auto", "none", "photo"):
+        results = predict_json(folder / "test", "--run", fashion, "--recursive",
+                               "--prepare", prepare)
+        right = [int(Path(r["path"]).parent.name) == r["index"] for r in results]
+        assert len(right) == report["samples"]
+        accuracies[prepare] = sum(right) / len(right)
+    assert accuracies["auto"] == accuracies["none"] == pytest.approx(report["accuracy"], abs=1e-9)
+    assert accuracies["photo"] != accuracies["auto"]   # re-trimming and re-fitting changes answers
+
+
+def test_prepare_modes_on_pictures():
+    rng = np.random.default_rng(0)
+    dark = np.zeros((28, 28), np.uint8)
+    dark[6:20, 9:15] = rng.integers(100, 200, (14, 6))
+    as_is = ((dark.astype(np.float32) - 127.5) / 127.5).reshape(-1)
+    assert np.array_equal(images.prepare_image(dark, prepare="auto"), as_is)
+    assert np.array_equal(images.prepare_image(dark, prepare="none"), as_is)
+    assert not np.array_equal(images.prepare_image(dark, prepare="photo"), as_is)
+    light = 255 - dark   # 28x28 but light on dark: not the data set's form, so a photo
+    assert np.array_equal(images.prepare_image(light, prepare="auto"),
+                          images.prepare_image(light, prepare="photo"))
+    from nnfs_cli.errors import DataError
+    with pytest.raises(DataError, match="--prepare none takes 28x28 pictures, not 30x20"):
+        images.prepare_image(np.zeros((20, 30), np.uint8), prepare="none")
+
+
+@needs_fashion
+def test_raw_pixel_arrays_predict_as_the_export_takes_them(fashion, tmp_path):
+    pictures = held_out_images(fashion)[0][:4]        # (4, 28, 28) uint8, as the PNGs hold
+    np.save(tmp_path / "raw.npy", pictures)
+    np.save(tmp_path / "flat.npy", pictures.reshape(4, -1).astype(np.float32))
+    np.save(tmp_path / "scaled.npy", scale_images(pictures).reshape(4, -1))
+    answers = [[r["index"] for r in predict_json(tmp_path / name, "--run", fashion)]
+               for name in ("raw.npy", "flat.npy", "scaled.npy")]
+    assert answers[0] == answers[1] == answers[2]
+    np.save(tmp_path / "bad.npy", np.full((1, 784), 300.0, np.float32))
+    result = run_cli("predict", tmp_path / "bad.npy", "--run", fashion)
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: {tmp_path / 'bad.npy'}: values from 300 to 300: neither "
+                             "pixel values 0-255 nor inputs scaled to -1..1 as training scaled "
+                             "them\n")

@@ -244,7 +244,7 @@ def test_spiral_rows_answer_as_predict_json(spiral_server, spiral, tmp_path):
     np.save(tmp_path / "rows.npy", rows)
     expected = predict_json(tmp_path / "rows.npy", "--run", spiral, "--top-k", 2)
     predictions = answers(spiral_server.predict({"rows": rows.tolist()}, top_k=2), 40)
-    assert without(predictions, "probabilities") == without(expected, "path")
+    assert without(predictions, "probabilities") == without(expected, "path", "row")
     check_probabilities(predictions, ["class 0", "class 1", "class 2"])
 
 
@@ -267,8 +267,8 @@ def test_regressions_answer_values_as_predict_json(sine, csv_regression_run, tmp
     expected = predict_json(tmp_path / "x.npy", "--run", sine, "--best")   # params_best.pkl
     with served(sine, "--best") as server:
         predictions = answers(server.predict({"rows": x.tolist()}), 25)
-    assert predictions == without(expected, "path")
-    assert set(predictions[0]) == {"values"}
+    assert predictions == without(expected, "path", "row")
+    assert set(predictions[0]) == {"value"}
     rows = table_rows(np.random.default_rng(3), 12)
     expected = predict_json(write_table(tmp_path / "new.csv", rows), "--run", csv_regression_run)
     with served(csv_regression_run) as server:
@@ -291,14 +291,14 @@ def test_pictures_answer_as_predict_json(picture_server, picture_run, fashion_fo
     files = [("files", (path.name, path.read_bytes())) for path in paths]
     predictions = answers(picture_server.predict(files=files, top_k=4), len(paths))
     assert [p["file"] for p in predictions] == [path.name for path in paths]
-    assert without(predictions, "probabilities", "file") == without(expected, "path")
+    assert without(predictions, "probabilities", "file") == without(expected, "path", "row")
     check_probabilities(predictions, json.loads((picture_run / "summary.json").read_text())
                         ["class_names"])
     # The photo inverted as it is (--invert no) is another picture, and another answer.
     expected = predict_json(paths[-1], "--run", picture_run, "--invert", "no")
     response = picture_server.client.post("/predict", params={"invert": "no"},
                                           files=[("photo", ("photo.jpg", paths[-1].read_bytes()))])
-    assert without(answers(response, 1), "probabilities", "file") == without(expected, "path")
+    assert without(answers(response, 1), "probabilities", "file") == without(expected, "path", "row")
 
 
 def test_pixels_in_the_onnx_layout_answer_as_predict_json(picture_server, picture_run,
@@ -307,7 +307,7 @@ def test_pixels_in_the_onnx_layout_answer_as_predict_json(picture_server, pictur
                          sorted((fashion_folder / "test").glob("*/000[01].png"))])
     # predict takes .npy rows of a Fashion-MNIST run as the model's (scaled) inputs.
     np.save(tmp_path / "scaled.npy", scale_images(pictures))
-    expected = without(predict_json(tmp_path / "scaled.npy", "--run", picture_run), "path")
+    expected = without(predict_json(tmp_path / "scaled.npy", "--run", picture_run), "path", "row")
     for pixels in (pictures.tolist(), pictures.reshape(len(pictures), -1).tolist()):
         predictions = answers(picture_server.predict({"pixels": pixels}), len(pictures))
         assert without(predictions, "probabilities") == expected
@@ -390,7 +390,7 @@ def test_bad_json_and_rows_are_refused_and_the_server_keeps_serving(spiral_serve
         (dict(content=b'{"rows": [[0.1, 0.2]]}\xff', headers=json_type), 400,
          "not valid JSON: *"),
         (dict(content=b'{"rows": [[1e999, 0.2]]}', headers=json_type), 422,
-         "rows: " + predict_error(tmp_path / "huge.csv", "--run", spiral)),
+         "rows: row 0 " + predict_error(tmp_path / "huge.csv", "--run", spiral)),
         (dict(json={"rows": [[0.1, 0.2, 0.3]]}), 422,
          "rows: " + predict_error(tmp_path / "wide.npy", "--run", spiral)),
         (dict(json={"rows": [[0.1, 0.2], [0.3]]}), 422,
@@ -551,7 +551,7 @@ def test_200_concurrent_requests_each_get_their_own_answers(spiral_server, spira
     for index, rows in enumerate(requests):   # predict on exactly each request's rows
         np.save(tmp_path / f"{index}.npy", rows)
         expected.append(without(predict_json(tmp_path / f"{index}.npy", "--run", spiral),
-                                "path"))
+                                "path", "row"))
     limits = httpx.Limits(max_connections=16)
     with httpx.Client(base_url=spiral_server.url, limits=limits, timeout=60) as client, \
             ThreadPoolExecutor(16) as pool:
@@ -621,7 +621,7 @@ def stop_mid_load(server, run, tmp_path, signum):
     answer or could not connect; returns the exit code."""
     rows = [[round(0.1 * index - 0.5, 3), 0.3] for index in range(10)]
     np.save(tmp_path / "rows.npy", np.array(rows))
-    expected = without(predict_json(tmp_path / "rows.npy", "--run", run), "path")
+    expected = without(predict_json(tmp_path / "rows.npy", "--run", run), "path", "row")
     results, stop = [], threading.Event()
 
     def load(worker):

@@ -17,8 +17,15 @@ from nnfs_cli.threads import with_default_threads
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of lines.")
 # images.INVERT_CHOICES, spelled out so that `nnfs --help` need not import OpenCV.
 @click.option("--invert", type=click.Choice(["auto", "yes", "no"]), default="auto",
-              show_default=True, help="Fashion-MNIST runs: make pictures light-on-dark, auto "
-              "when the background is light.")
+              show_default=True, help="Make pictures light-on-dark (Fashion-MNIST runs: auto "
+              "when the background is light); for an image-folder run, yes takes each "
+              "picture's negative and auto leaves it.")
+# photos.PREPARE_CHOICES, likewise.
+@click.option("--prepare", type=click.Choice(["auto", "photo", "none"]), default="auto",
+              show_default=True, help="Fashion-MNIST runs: photo trims, fits and stretches a "
+              "picture as the data set's were made; none takes a 28x28 picture as it is; auto "
+              "takes one already in the data set's form (28x28, dark background) as it is and "
+              "prepares any other as a photo.")
 @click.option("--best", is_flag=True, help="Use the run's params_best.pkl.")
 @click.option("--recursive", "-r", is_flag=True,
               help="Also take the files in the folders inside each DIR.")
@@ -28,7 +35,7 @@ from nnfs_cli.threads import with_default_threads
               "standard output, instead of the lines).")
 @click.option("--force", is_flag=True, help="Replace an existing file named by --output.")
 @with_default_threads
-def predict(inputs, run_dir, top_k, as_json, invert, best, recursive, output, force):
+def predict(inputs, run_dir, top_k, as_json, invert, prepare, best, recursive, output, force):
     """Classify pictures with a run on pictures (Fashion-MNIST, image folders), or predict
     rows with a run on rows: for a csv run, CSV files with the training file's columns (the
     target column may be there and is ignored); for others, .npy or .csv rows of features.
@@ -56,7 +63,7 @@ def predict(inputs, run_dir, top_k, as_json, invert, best, recursive, output, fo
                        "--recursive takes them too", err=True)
     target = None if output is None else prediction.output_for(run, inputs, recursive, output,
                                                                 force, as_json)
-    results, errors = prediction.predict(run, inputs, top_k, invert, recursive, target)
+    results, errors = prediction.predict(run, inputs, top_k, invert, recursive, target, prepare)
     for message in errors:
         click.echo(f"{NnfsError.prefix}{message}", err=True)
     if target is None or not target.to_stdout:   # else the CSV is what stdout holds

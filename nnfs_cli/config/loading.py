@@ -25,8 +25,31 @@ def load(path, overrides=(), values=None):
         data = files.read_bytes(path, limits.CONFIG_BYTES)
     except files.UnreadableFile as error:
         raise ConfigError([f"cannot read config: {error.reason}"], source) from None
+    kind = _not_a_config(data)
+    if kind:
+        hint = f"; to classify it: nnfs predict {source}" if "picture" in kind else ""
+        raise ConfigError([f"{kind}, not a YAML config{hint}"], source)
     raw = parse_yaml(decode(data, source), source)
+    if isinstance(raw, dict) and "parameters" in raw and "base" in raw and "model" not in raw:
+        raise ConfigError([f"a sweep file (it has base: and parameters:), not a training "
+                           f"config; run it with: nnfs sweep {source}"], source)
     return _finish(raw, overrides, values, source)
+
+
+# The first bytes of files that people pass for a config by mistake.
+_SIGNATURES = ((b"\x89PNG\r\n\x1a\n", "a PNG picture"), (b"\xff\xd8\xff", "a JPEG picture"),
+               (b"GIF8", "a GIF picture"),
+               (b"II*\0", "a TIFF picture"), (b"MM\0*", "a TIFF picture"),
+               (b"\x93NUMPY", "a NumPy .npy array"), (b"PK\x03\x04", "a zip archive"),
+               (b"\x1f\x8b", "a gzip file"), (b"\x80", "a Python pickle"))
+def _not_a_config(data):
+    """What the bytes `data` are when they are plainly not YAML text (a picture, an array,
+    an archive), for the one-line error; None otherwise."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "a WebP picture"
+    if data[:2] == b"BM" and data[6:10] == b"\0\0\0\0":   # BMP: its reserved bytes are zero
+        return "a BMP picture"
+    return next((kind for signature, kind in _SIGNATURES if data.startswith(signature)), None)
 
 
 def load_mapping(mapping, overrides=(), values=None, source="<config>"):

@@ -201,8 +201,9 @@ class Dataset:
         """Raw feature rows (n, features) -> model inputs, as training prepared them."""
         return np.asarray(rows, dtype=np.float32)
 
-    def prepare_image(self, image, invert="auto"):
-        """A decoded picture (as `read_picture` gives it) -> one flat model input."""
+    def prepare_image(self, image, invert="auto", prepare="auto"):
+        """A decoded picture (as `read_picture` gives it) -> one flat model input; `prepare`
+        (auto, photo, none) says whether to make a photo look like the data set's pictures."""
         raise NotImplementedError(f"{self.name} takes no pictures")
 
     def read_picture(self, path):
@@ -219,8 +220,10 @@ class Dataset:
 
     def read_rows(self, path, n_inputs):
         """A .npy or .csv file of rows -> Rows of model inputs, as training prepared them."""
-        from nnfs_cli.data.rows import Rows, read_rows
-        return Rows(self.prepare_rows(read_rows(path, n_inputs)))
+        from nnfs_cli.data.rows import read_numbered_rows
+        rows = read_numbered_rows(path, n_inputs)
+        rows.x = self.prepare_rows(rows.x)
+        return rows
 
     def output_postprocessing(self):
         """How a regression's outputs map back to the data's targets, as an

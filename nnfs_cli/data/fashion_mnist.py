@@ -122,6 +122,21 @@ class FashionMNIST(Dataset):
             layout=f"{SIZE}x{SIZE} gray pixel values 0-255 (height, width), light item on "
                    "dark, as the data set's PNG files hold them")
 
-    def prepare_image(self, image, invert="auto"):
+    def prepare_image(self, image, invert="auto", prepare="auto"):
         from nnfs_cli.data import photos
-        return photos.prepare_image(photos.to_gray(image), invert)
+        return photos.prepare_image(photos.to_gray(image), invert, prepare)
+
+    def read_rows(self, path, n_inputs):
+        """Rows of 784 model inputs as training made them (scaled to -1..1), or raw pixel
+        values 0-255 as the ONNX export takes them: a .npy of (n, 28, 28) or (28, 28)
+        pictures, or rows with a value outside -1..1."""
+        from nnfs_cli.data.rows import read_numbered_rows
+        rows = read_numbered_rows(Path(path), n_inputs, sample_shape=(SIZE, SIZE))
+        low, high = float(rows.x.min()), float(rows.x.max())
+        if low >= -1 and high <= 1:
+            return rows
+        if low < 0 or high > 255:
+            raise DataError(f"{path}: values from {low:g} to {high:g}: neither pixel values "
+                            "0-255 nor inputs scaled to -1..1 as training scaled them")
+        rows.x = self.input_preprocessing().apply(rows.x, (n_inputs,))
+        return rows

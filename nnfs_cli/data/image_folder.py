@@ -133,11 +133,19 @@ class ImageFolder(Dataset):
     def decode_picture(self, data, where):
         return decode_picture(check_encoded(data, where), self.color, where)
 
-    def prepare_image(self, image, invert="auto"):
+    def prepare_image(self, image, invert="auto", prepare="auto"):
         """A picture as `read_picture` gives it -> one flat input: fitted into `size`, in
-        (channels, height, width) order, scaled as in training (`invert` is not used)."""
+        (channels, height, width) order, scaled as in training. `invert` yes turns it into
+        its negative first (auto and no leave it: an image folder has no usual background);
+        `prepare` none takes only pictures of `size` already."""
         from nnfs_cli.data.photos import fit_into
-        picture = fit_into(np.ascontiguousarray(image), self.size)
+        image = np.ascontiguousarray(image)
+        if prepare == "none" and image.shape[:2] != tuple(self.size):
+            raise DataError(f"--prepare none takes pictures of {self.size[1]}x{self.size[0]} "
+                            f"as the run's, not {image.shape[1]}x{image.shape[0]}")
+        if invert == "yes":
+            image = 255 - image
+        picture = fit_into(image, self.size)
         if picture.ndim == 3:
             picture = picture.transpose(2, 0, 1)
         return scale_pixels(picture).reshape(-1)

@@ -10,7 +10,7 @@ import numpy as np
 from nnfs_cli import files, limits, validators
 from nnfs_cli.data.dataset import Dataset, InputPreprocessing, make_splits
 from nnfs_cli.data.npy import Npz, load_npy
-from nnfs_cli.data.rows import Rows, read_rows
+from nnfs_cli.data.rows import Rows, read_numbered_rows
 from nnfs_cli.data.tables import is_integral, number_name
 from nnfs_cli.errors import ConfigError, DataError
 from nnfs_cli.registry import DATASETS
@@ -158,7 +158,7 @@ class NpzArrays(Dataset):
         first axis), or rows of `n_inputs` values from .npy or .csv."""
         path = Path(path)
         if path.suffix.lower() != ".npy":
-            return Rows(read_rows(path, n_inputs))
+            return read_numbered_rows(path, n_inputs)
         shape = tuple(self.learnt["shape"])
         x = load_npy(path, limits.get("rows_bytes"), "rows_bytes")
         if x.dtype.kind not in "fiub":
@@ -173,7 +173,7 @@ class NpzArrays(Dataset):
         if len(x) > limits.get("rows"):
             raise DataError(f"{path}: {len(x):,} samples, more than the limit of "
                             f"{limits.get('rows'):,} {limits.hint('rows')}")
-        return Rows(_float32(x, path, "the array"))
+        return Rows(_float32(x, path, "the array"), list(range(1, len(x) + 1)))
 
 
 def _read_npz(path, keys):

@@ -20,6 +20,7 @@ from nnfs_cli.errors import DataError
 SIZE = 28
 TOLERANCE = 32  # grey levels from the background that still count as background (JPEG noise)
 INVERT_CHOICES = ("auto", "yes", "no")
+PREPARE_CHOICES = ("auto", "photo", "none")
 
 
 def _to_uint8(img):
@@ -153,17 +154,36 @@ def _border_colour(image):
     return [int(np.median(_frame(image[:, :, channel]))) for channel in range(image.shape[2])]
 
 
-def prepare_image(gray, invert="auto"):
+def in_data_set_form(gray, background):
+    """Whether a gray picture is already as Fashion-MNIST's are: 28x28, its border dark."""
+    return gray.shape == (SIZE, SIZE) and background <= TOLERANCE
+
+
+def prepare_image(gray, invert="auto", prepare="auto"):
     """A 2-D uint8 grayscale image -> (784,) float32 in [-1, 1], light item on black.
 
     invert: "auto" inverts when the border is light (median > 127), "yes" always, "no" never.
+    prepare: "photo" trims, fits and stretches the picture as Fashion-MNIST's were made;
+    "none" takes a 28x28 picture as it is (only scaled, and inverted as `invert` says); "auto"
+    does "none" for a picture already in the data set's form (28x28, dark background) and
+    "photo" for any other, so the data set's own PNG files are predicted as evaluate sees them.
     """
     if invert not in INVERT_CHOICES:
         raise ValueError(f"invert must be one of {', '.join(INVERT_CHOICES)}, got {invert!r}")
+    if prepare not in PREPARE_CHOICES:
+        raise ValueError(f"prepare must be one of {', '.join(PREPARE_CHOICES)}, got {prepare!r}")
     gray = _to_uint8(np.asarray(gray))
     if gray.ndim != 2 or gray.size == 0:
         raise ValueError(f"expected a non-empty 2-D grayscale image, got shape {gray.shape}")
     background = int(np.median(_frame(gray)))
+    if prepare == "none" and gray.shape != (SIZE, SIZE):
+        raise DataError(f"--prepare none takes {SIZE}x{SIZE} pictures, not "
+                        f"{gray.shape[1]}x{gray.shape[0]}")
+    if prepare == "none" or prepare == "auto" and in_data_set_form(gray, background):
+        small = gray.astype(np.float32)
+        if invert == "yes" or invert == "auto" and background > 127:
+            small = 255 - small
+        return ((small - 127.5) / 127.5).astype(np.float32).reshape(SIZE * SIZE)
     small = _fit(_trim(gray, background), background).astype(np.float32)
     if invert == "yes" or (invert == "auto" and background > 127):
         small, background = 255 - small, 255 - background

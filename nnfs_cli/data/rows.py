@@ -27,18 +27,36 @@ def read_rows(path, n_inputs):
     or .csv (comma-separated, an optional header line), checked against `n_inputs`: only
     regular files of at most NNFS_MAX_ROWS_BYTES and NNFS_MAX_ROWS rows, and only finite
     numbers."""
+    return read_numbered_rows(path, n_inputs).x
+
+
+def read_numbered_rows(path, n_inputs, sample_shape=None):
+    """read_rows' rows as Rows whose `lines` number them as every message of nnfs does,
+    `file:N`: N is the row's line in a .csv file (a header line counts), its place from 1
+    in a .npy array. A .npy array of samples of `sample_shape` ((n, 28, 28) pixels, as the
+    ONNX export takes them) is taken as rows of their values too."""
     limit = limits.get("rows_bytes")
     if path.suffix.lower() == ".npy":
-        x = load_npy(path, limit, "rows_bytes")
+        x, first = load_npy(path, limit, "rows_bytes"), 1
+        if sample_shape is not None:
+            x = _flatten_samples(x, tuple(sample_shape))
     else:
-        x = _load_csv(path, limit)
-    return check_rows(x, n_inputs, path)
+        x, first = _load_csv(path, limit)
+    x = check_rows(x, n_inputs, path, first=first)
+    return Rows(x, list(range(first, first + len(x))))
 
 
-def check_rows(x, n_inputs, where, limit_name="rows"):
+def _flatten_samples(x, shape):
+    if x.ndim in (len(shape), len(shape) + 1) and x.shape[x.ndim - len(shape):] == shape:
+        return x.reshape(-1, int(np.prod(shape)))
+    return x
+
+
+def check_rows(x, n_inputs, where, limit_name="rows", first=None):
     """An array of feature rows, however it came (a file, a request to `nnfs serve`), as
     float32 (rows, n_inputs): numbers only, at most the `limit_name` limit of rows, all
-    finite; DataError naming `where` otherwise."""
+    finite; DataError naming `where` otherwise, and the row: `where:N` counting from
+    `first` for a file's, by its index from 0 for an array's."""
     if x.dtype.kind not in "fiu":
         raise DataError(f"{where}: expected numbers, got an array of {x.dtype}")
     if x.ndim == 1:
@@ -55,8 +73,9 @@ def check_rows(x, n_inputs, where, limit_name="rows"):
     finite = np.isfinite(x).all(axis=1)
     if not finite.all():
         row = int(np.argmin(finite))
-        raise DataError(f"{where}: row {row + 1} holds {x[row][~np.isfinite(x[row])][0]}, "
-                        "not a finite number")
+        # A file's rows by line (`file:N`); an array's (a request's JSON) by index from 0.
+        at = f"{where}: row {row}" if first is None else f"{where}:{first + row}:"
+        raise DataError(f"{at} holds {x[row][~np.isfinite(x[row])][0]}, not a finite number")
     return x
 
 
@@ -65,10 +84,10 @@ def _load_csv(path, limit):
         warnings.simplefilter("ignore")  # an empty file warns; the row check reports it
         try:
             try:
-                return np.loadtxt(f, delimiter=",", ndmin=2, dtype=np.float64)
+                return np.loadtxt(f, delimiter=",", ndmin=2, dtype=np.float64), 1
             except ValueError:
-                f.seek(0)
-                return np.loadtxt(f, delimiter=",", ndmin=2, dtype=np.float64, skiprows=1)
+                f.seek(0)   # a header line: the rows start on line 2
+                return np.loadtxt(f, delimiter=",", ndmin=2, dtype=np.float64, skiprows=1), 2
         except (OSError, ValueError, EOFError) as error:
             raise DataError(f"{path}: not a CSV file of numbers ({_first_line(error)})") from None
 

@@ -196,7 +196,7 @@ def output_for(run, args, recursive, output, force=False, as_json=False):
     return target
 
 
-def predict(run, args, top_k=3, invert="auto", recursive=False, output=None):
+def predict(run, args, top_k=3, invert="auto", recursive=False, output=None, prepare="auto"):
     """Predict every image or row named by `args` (directories mean their files, sorted).
     Returns (results, errors): result dicts in input order, and one message per bad file.
     `output` (a path or an atomic.Output) is where to write the predictions as CSV
@@ -204,7 +204,7 @@ def predict(run, args, top_k=3, invert="auto", recursive=False, output=None):
     names, blocks, tables, errors = [], [], [], []
     for path in list_inputs(args, recursive):
         try:
-            x = _read_input(run, path, invert)
+            x = _read_input(run, path, invert, prepare)
         except ConfigError:   # a bad limit in the environment: no file's fault (exit 2)
             raise
         except NnfsError as error:
@@ -213,11 +213,11 @@ def predict(run, args, top_k=3, invert="auto", recursive=False, output=None):
         if not isinstance(x, Rows):
             names.append({"path": str(path)})
             x = Rows(x.reshape(1, -1))
-        elif x.lines is not None:   # rows of a table: named by their line in the file
-            tables.append((x, len(names)))
-            names += [{"path": str(path), "row": line} for line in x.lines]
-        else:
-            names += [{"path": f"{path}#{row}"} for row in range(len(x.x))]
+        else:   # rows, named `file:N`: by their line in a CSV file, from 1 in a .npy
+            if x.header is not None:   # a table's rows, written back by --output
+                tables.append((x, len(names)))
+            names += [{"path": str(path), "row": line} for line in (
+                x.lines if x.lines is not None else range(1, len(x.x) + 1))]
         blocks.append(x.x.reshape(-1, run.n_inputs))
     if not blocks:
         return [], errors
@@ -305,7 +305,7 @@ def format_result(result):
     return printable(line)   # a class name or a path with a line break stays one line
 
 
-def _read_input(run, path, invert):
+def _read_input(run, path, invert, prepare="auto"):
     """A picture -> (n_inputs,); a .npy or .csv file -> Rows, prepared the way the run's data
     set prepared its training data."""
     data = run.data
@@ -316,10 +316,10 @@ def _read_input(run, path, invert):
     if "images" not in data.predict_inputs:
         raise NnfsError(f"{path}: this model takes rows of {run.n_inputs} feature(s), "
                         "not pictures; give .npy or .csv files")
-    return picture_input(run, data.read_picture(path), path, invert)
+    return picture_input(run, data.read_picture(path), path, invert, prepare)
 
 
-def picture_input(run, image, where, invert="auto"):
+def picture_input(run, image, where, invert="auto", prepare="auto"):
     """A decoded picture (as the data set's read_picture or decode_picture gives it) -> the
     model's flat input, prepared as training data was; `where` names it in a message."""
     from nnfs_cli.data import photos
@@ -328,7 +328,7 @@ def picture_input(run, image, where, invert="auto"):
         # A model still answers for a blank picture ("Sandal 0.69"): say there is nothing.
         raise NnfsError(f"{where}: the image is almost blank (nothing in it stands out from "
                         "its background), so there is nothing to classify")
-    x = data.prepare_image(image, invert)
+    x = data.prepare_image(image, invert, prepare)
     if x.size != run.n_inputs:
         raise NnfsError(f"{run.params_path}: the model takes {run.n_inputs} inputs, "
                         f"but {data.name} pictures give {x.size}")

@@ -96,7 +96,12 @@ def create_app(run_dir, best=False):
                                          "classes to list (at most all of them)"),
                       invert: str = Query("auto", pattern="^(auto|yes|no)$",
                                           description="Fashion-MNIST runs: make pictures "
-                                          "light-on-dark, auto when the background is light")):
+                                          "light-on-dark, auto when the background is light"),
+                      prepare: str = Query("auto", pattern="^(auto|photo|none)$",
+                                           description="Fashion-MNIST runs: photo fits a "
+                                           "picture as the data set's were made, none takes a "
+                                           "28x28 one as it is, auto decides (nnfs predict "
+                                           "--prepare)")):
         kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if kind in JSON_TYPES or kind.endswith("+json"):
             body = await request.body()
@@ -104,7 +109,7 @@ def create_app(run_dir, best=False):
         elif kind == FORM_TYPE:
             files = await _pictures(request)
             answer = await off_loop(
-                lambda: encode(predictor.predict_pictures(files, top_k, invert)))
+                lambda: encode(predictor.predict_pictures(files, top_k, invert, prepare)))
         else:
             raise Unsupported(f"Content-Type {kind or 'none'} is not taken; send "
                               f"application/json or {FORM_TYPE} (picture files)"[:300])

@@ -125,7 +125,7 @@ class Predictor:
 
     # --- picture files ------------------------------------------------------------------
 
-    def predict_pictures(self, files, top_k=3, invert="auto"):
+    def predict_pictures(self, files, top_k=3, invert="auto", prepare="auto"):
         """The answer to picture files [(name, bytes)], each prepared as `nnfs predict`
         prepares a file (Fashion-MNIST runs: trimmed, fitted, inverted when light)."""
         if not self.takes_pictures:
@@ -134,15 +134,15 @@ class Predictor:
         if not files:
             raise RequestError("no picture files in the form")
         check_count(len(files), "pictures", "pictures")
-        x = np.stack([self._picture(name, data, invert) for name, data in files])
+        x = np.stack([self._picture(name, data, invert, prepare) for name, data in files])
         return self.answer(x, top_k, [{"file": name} for name, _ in files])
 
-    def _picture(self, name, data, invert):
+    def _picture(self, name, data, invert, prepare):
         try:
             image = self.saved.data.decode_picture(data, name)
         except TooManyPixels as error:
             raise TooLarge(str(error)) from None
-        return prediction.picture_input(self.saved, image, name, invert)
+        return prediction.picture_input(self.saved, image, name, invert, prepare)
 
     # --- what the server tells about itself -------------------------------------------
 
@@ -201,9 +201,8 @@ class Predictor:
             outputs = saved.outputs(x, prediction.BATCH)
         names = names or [{} for _ in range(len(x))]
         if saved.task == "regression":
-            # As predict names them: a csv row gets "value" for one target, others "values".
-            rows = [{**name, "row": index} if self.columns is not None else name
-                    for index, name in enumerate(names)]
+            # As predict answers rows: "value" for one target, "values" for more.
+            rows = [{**name, "row": index} for index, name in enumerate(names)]
             results = prediction.describe(saved, outputs, rows, top_k)
             for result in results:
                 result.pop("row", None)
