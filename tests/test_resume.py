@@ -337,13 +337,19 @@ def test_resume_a_finished_run_only_with_more_epochs(spiral_config, tmp_path):
     assert (run_dir / "curves.png").read_bytes() != curves
 
 
-def test_resume_needs_a_checkpoint(spiral_config, tmp_path):
+def test_resume_needs_a_checkpoint_once_the_run_has_parameters(spiral_config, tmp_path):
     run_dir = tmp_path / "run"
     run_dir.mkdir()
     (run_dir / "config.yaml").write_text(spiral_config.read_text())
+    (run_dir / "params.pkl").write_bytes(b"")   # trained, but its checkpoint is gone
     result = run("train", "--resume", run_dir)
     assert result.exit_code == 1
     assert result.stderr == f"Error: {run_dir / 'checkpoint.pkl'}: no checkpoint to resume from\n"
+    # With nothing learnt yet (stopped before its first checkpoint): trained from epoch 0.
+    (run_dir / "params.pkl").unlink()
+    result = run("train", "--resume", run_dir, "--quiet")
+    assert result.exit_code == 0, result.output
+    assert (run_dir / "params.pkl").is_file()
 
 
 class Exploit:
