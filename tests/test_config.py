@@ -270,6 +270,33 @@ def test_a_bare_value_needs_one_required_option(write_config):
         "(did you mean 'dense'?)"]
 
 
+def test_a_pooling_takes_its_size_as_a_bare_value():
+    from nnfs_cli.registry import parse_entry
+    # Every option of a pooling has a default; its size is the one a bare value gives.
+    assert parse_entry({"max_pool2d": 2}) == ("max_pool2d", {"pool_size": 2})
+    assert parse_entry({"avg_pool2d": 3}) == ("avg_pool2d", {"pool_size": 3})
+    assert parse_entry({"dense": 64}) == ("dense", {"units": 64})
+    with pytest.raises(ValueError, match="global_max_pool2d takes no options"):
+        parse_entry({"global_max_pool2d": 2})
+
+
+def test_a_cnn_config_with_a_bare_pool_size_resolves(write_config):
+    text = """\
+    data: {name: npz, path: x.npz}
+    model:
+      - conv2d: {filters: 4, kernel_size: 3}
+      - relu
+      - max_pool2d: 2
+      - flatten
+      - dense: 3
+      - softmax
+    loss: categorical_crossentropy
+    optimizer: adam
+    """
+    resolved = config.load(write_config(text))
+    assert resolved["model"][2] == {"max_pool2d": {"pool_size": 2, "stride": None}}
+
+
 def test_overrides(write_config):
     path = write_config(SPIRAL.replace("data: {name: spiral, samples: 100, classes: 3, "
                                        "validation_samples: 50}", "data: spiral"))
