@@ -234,7 +234,8 @@ def test_a_header_line_that_is_missing_is_named(tmp_path):
      ":3: column 'color' is empty; set data.missing: drop to skip such rows, or mean to fill "
      "numbers"),
     ("weight,color,length,size\n120,red,9,small\n",
-     ": the target column 'size' holds one class only ('small'); a classifier needs two or more"),
+     ": the target column 'size' holds one class only ('small'); a classifier needs at least "
+     "2 classes"),
 ], ids=["text-in-numbers", "ragged", "empty", "header-only", "missing", "one-class"])
 def test_bad_training_files(tmp_path, text, message):
     (tmp_path / "fruit.csv").write_text(text)

@@ -106,7 +106,8 @@ def _learn_target(table, name, column, task):
                   "class_names": [number_name(value) for value in values]}
     if len(learnt["class_names"]) < 2:
         raise DataError(f"{table.path}: the target column {name!r} holds one class only "
-                        f"({learnt['class_names'][0]!r}); a classifier needs two or more")
+                        f"({learnt['class_names'][0]!r}); a classifier needs at least 2 "
+                        "classes")
     return {"task": task, **learnt}
 
 
