@@ -228,10 +228,12 @@ class Dataset:
 
 
 def make_splits(x, y, x_test=None, y_test=None, seed=0, validation="split",
-                validation_split=0.1, limit=None, stratify=True, wrap=None, noun="samples"):
+                validation_split=0.1, limit=None, stratify=True, wrap=None, noun="samples",
+                x_val=None, y_val=None):
     """Splits from training (and test) arrays: both shuffled with a Generator seeded by `seed`,
     then a seeded validation part held out of the training samples (stratified by class when
-    `stratify`), or the test samples used for validation (`validation: test`); each split
+    `stratify`), the test samples used for validation (`validation: test`), or validation
+    arrays of their own (`validation: folder`: x_val, y_val, shuffled too); each split
     capped at `limit` samples. `wrap` turns each x into what the model reads (once per array);
     `noun` names the samples in messages ("images", "rows").
 
@@ -248,7 +250,10 @@ def make_splits(x, y, x_test=None, y_test=None, seed=0, validation="split",
         # Test files are often sorted by class: shuffle them too, so a `limit` keeps every class.
         test_order = rng.permutation(len(x_test))
         x_test, y_test = x_test[test_order], y_test[test_order]
-    if validation == "test":
+    if validation == "folder":
+        val_order = rng.permutation(len(x_val))
+        x_val, y_val = x_val[val_order], y_val[val_order]
+    elif validation == "test":
         x_val, y_val = x_test, y_test
     else:
         val = (stratified_indices(y, validation_split, rng) if stratify else
