@@ -24,12 +24,34 @@ LEVEL_NAMES = {0: "SSE", 1: "AVX", 2: "AVX2", 3: "AVX-512"}
 
 
 def info():
-    """Which BLAS libraries are loaded, their kernel and thread count (for summary.json)."""
-    import numpy  # noqa: F401 (threadpoolctl sees only a BLAS that is loaded)
+    """The BLAS NumPy does its matrix products with: kernel and thread count (for
+    summary.json). Other libraries' BLAS in this process (OpenCV bundles its own) are left
+    out: nothing of ours runs on them."""
+    import numpy
     from threadpoolctl import threadpool_info
+    pools = [pool for pool in threadpool_info() if pool.get("user_api") == "blas"]
     return [{key: pool.get(key) for key in ("internal_api", "architecture", "num_threads")}
-            for pool in threadpool_info() if pool.get("user_api") == "blas"]
+            for pool in numpy_pools(pools, Path(numpy.__file__).parent)]
 
+
+def numpy_pools(pools, numpy_dir):
+    """Those of threadpoolctl's `pools` that NumPy (installed in `numpy_dir`) uses: a wheel's
+    BLAS lives in numpy/ or numpy.libs/ beside it; a NumPy built against the system's BLAS
+    has none there, and then every pool not bundled in another package's folder counts."""
+    numpy_dir = Path(numpy_dir)
+    own = (numpy_dir, numpy_dir.parent / "numpy.libs", numpy_dir.parent / ".dylibs")
+    chosen = [pool for pool in pools if _inside(pool.get("filepath"), own)]
+    if chosen:
+        return chosen
+    site = numpy_dir.parent
+    return [pool for pool in pools if not _inside(pool.get("filepath"), (site,))]
+
+
+def _inside(filepath, folders):
+    if not filepath:
+        return False
+    path = Path(filepath)
+    return any(path.is_relative_to(folder) for folder in folders)
 
 def cpu_flags(path="/proc/cpuinfo"):
     """The CPU's feature flags; empty where /proc/cpuinfo has none (not Linux, not x86)."""

@@ -93,7 +93,11 @@ class Call:
 
 
 def _core():
-    return getattr(np, "_core", None) or np.core
+    """numpy._core under NumPy 2, numpy.core under 1.x: NumPy 1.26 has a `numpy._core` stub
+    too (opencv-python 4.11 imports it), without `multiarray`, so the version decides."""
+    import importlib
+    name = "numpy._core" if int(np.__version__.split(".")[0]) >= 2 else "numpy.core"
+    return importlib.import_module(name)
 
 
 PICKLE_BOMBS = {

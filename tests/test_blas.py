@@ -110,3 +110,27 @@ def test_the_installed_nnfs_records_what_this_machine_deserves(spiral_config, tm
     assert summary["warnings"] == ([expected] if expected else [])
     for line in summary["warnings"]:
         assert line + "\n" in result.stderr
+
+
+def test_only_numpys_blas_is_judged(tmp_path):
+    """OpenCV's wheel bundles an old OpenBLAS (0.3.15, Prescott kernel on a new CPU) that
+    nothing of ours calls: it must not make a warning, nor appear in summary.json."""
+    site = tmp_path / "site-packages"
+    numpy_dir = site / "numpy"
+    numpys = dict(pool("SkylakeX"), filepath=str(site / "numpy.libs" / "libscipy_openblas64_.so"))
+    opencvs = dict(pool("Prescott"), filepath=str(site / "opencv_python_headless.libs" /
+                                                  "libopenblasp-r0.3.15.so"))
+    assert blas.numpy_pools([numpys, opencvs], numpy_dir) == [numpys]
+    assert blas.slow_kernel_warning(blas.numpy_pools([opencvs, numpys], numpy_dir),
+                                    AVX512, {}) is None
+    # A NumPy linked against the system's OpenBLAS: that one, not OpenCV's bundled copy.
+    system = dict(pool("Haswell"), filepath="/usr/lib/x86_64-linux-gnu/libopenblas.so.0")
+    assert blas.numpy_pools([system, opencvs], numpy_dir) == [system]
+
+
+def test_opencv_loaded_leaves_the_verdict_to_numpys_blas():
+    code = ("import cv2, numpy; from threadpoolctl import threadpool_info; from nnfs_cli import blas;"
+            "print(len([p for p in threadpool_info() if p['user_api'] == 'blas']), len(blas.info()))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out[1] == "1", out   # this wheel's NumPy has one BLAS, whatever OpenCV brings
