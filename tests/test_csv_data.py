@@ -236,7 +236,15 @@ def test_a_header_line_that_is_missing_is_named(tmp_path):
     ("weight,color,length,size\n120,red,9,small\n",
      ": the target column 'size' holds one class only ('small'); a classifier needs at least "
      "2 classes"),
-], ids=["text-in-numbers", "ragged", "empty", "header-only", "missing", "one-class"])
+    ("weight;color;length;size\n120;red;9;small\n",
+     ":1: the header has one column 'weight;color;length;size'; is the delimiter ';'? (the "
+     "file is read with data.delimiter: ',')"),
+    # Decimal commas split the row, not the header: still the delimiter, not a ragged row.
+    ("weight;color;length;size\n120,5;red;9;small\n",
+     ":1: the header has one column 'weight;color;length;size'; is the delimiter ';'? (the "
+     "file is read with data.delimiter: ',')"),
+], ids=["text-in-numbers", "ragged", "empty", "header-only", "missing", "one-class",
+        "delimiter", "decimal-commas"])
 def test_bad_training_files(tmp_path, text, message):
     (tmp_path / "fruit.csv").write_text(text)
     write_csv(tmp_path / "fruit_test.csv", FRUIT, fruit_rows(10))

@@ -96,6 +96,8 @@ def read_table(path, delimiter=",", limit=None, limit_name=None):
     kept = kept[1:]
     if not len(kept):
         raise DataError(f"{path}: no rows after the header line")
+    if len(header) == 1:
+        _check_delimiter(path, header_line, delimiter.join(rows[kept[0]]), header[0], delimiter)
     ragged = kept[lengths[kept] != len(header)]
     if len(ragged):
         first = ragged[0]
@@ -103,6 +105,20 @@ def read_table(path, delimiter=",", limit=None, limit_name=None):
                         f"header has {_count(len(header), 'column')}")
     cells = np.array([rows[index] for index in kept], dtype=object)
     return Table(path, header, cells, lines[kept], int(header_line))
+
+
+DELIMITERS = (",", ";", "\t", "|")
+
+
+def _check_delimiter(path, line, first_row, name, delimiter):
+    """A header of one column that another delimiter splits as it splits the first row (its
+    cells joined again) is a file written with that delimiter: say so, rather than miss every
+    column or count the first row's values against one column later."""
+    for other in DELIMITERS:
+        if other != delimiter and 2 <= name.count(other) + 1 == first_row.count(other) + 1:
+            raise DataError(f"{path}:{line}: the header has one column {name!r}; is the "
+                            f"delimiter {other!r}? (the file is read with data.delimiter: "
+                            f"{delimiter!r})")
 
 
 def table_of_records(records, columns, path="<rows>"):
