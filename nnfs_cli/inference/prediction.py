@@ -135,7 +135,11 @@ def predict(run, args, top_k=3, invert="auto", recursive=False, output=None):
         if not isinstance(x, Rows):
             names.append({"path": str(path)})
             x = Rows(x.reshape(1, -1))
+        elif not len(x.x):   # no row could be read: each is named among the errors
+            errors.extend(x.errors or ())
+            continue
         elif x.lines is not None:   # rows of a table: named by their line in the file
+            errors.extend(x.errors or ())   # rows that cannot be read: the others are predicted
             tables.append((x, len(names)))
             names += [{"path": str(path), "row": line} for line in x.lines]
         else:
