@@ -239,6 +239,30 @@ def test_missing_mean_still_fills_numbers_and_refuses_text(tmp_path):
         "columns only" in done.stderr
 
 
+def test_dropped_rows_are_counted_per_split_in_the_log_summary_and_evaluate(tmp_path):
+    write_csv(tmp_path / "penguins.csv", PENGUINS, penguins(120, 0, [(2, 0), (8, 3)]))
+    write_csv(tmp_path / "penguins_test.csv", PENGUINS,
+              penguins(69, 1, [(0, 1), (10, 2), (30, 4)]))
+    config(tmp_path, "name: csv\npath: penguins.csv\ntest_path: penguins_test.csv\n"
+                     "target: species\nmissing: drop\n", classifier(3), epochs=5)
+    done, summary = trained(tmp_path, "run")
+    assert (f"{tmp_path / 'penguins.csv'}: dropped 2 of 120 rows with missing cells "
+            "(data.missing: drop), before the validation split") in done.stderr
+    assert (f"{tmp_path / 'penguins_test.csv'}: 66 of 69 test rows scored; 3 had missing cells "
+            "(data.missing: drop)") in done.stderr
+    assert "(on 66 test samples; 3 of the 69 test rows had missing cells and were dropped)" \
+        in done.stdout
+    assert summary["data_rows"] == {
+        "train": {"path": str(tmp_path / "penguins.csv"), "rows": 120, "used": 118},
+        "test": {"path": str(tmp_path / "penguins_test.csv"), "rows": 69, "used": 66}}
+    report = nnfs("evaluate", tmp_path / "run", "--json").json()
+    assert (report["samples"], report["file_rows"], report["dropped_rows"]) == (66, 69, 3)
+    text = nnfs("evaluate", tmp_path / "run").stdout.splitlines()
+    assert text[1] == "66 of 69 test rows scored; 3 had missing cells (data.missing: drop)"
+    report = nnfs("evaluate", tmp_path / "run", "--split", "validation", "--json").json()
+    assert (report["file_rows"], report["dropped_rows"]) == (120, 2)
+
+
 def test_unknown_categories_ignore_encodes_them_as_zeros(tmp_path):
     write_csv(tmp_path / "penguins.csv", PENGUINS, penguins(120, 0))
     config(tmp_path, "name: csv\npath: penguins.csv\ntarget: species\n"

@@ -99,6 +99,8 @@ class Dataset:
     path_options  the options that name files or folders; a run records them as absolute paths
     notes         lines saying what `load` found (rows, classes, skipped files), which the run
                   prints with its summary
+    rows_used     None, or {file's split ("train", "test"): {"path", "rows": in the file,
+                  "used": after the rows with missing cells were dropped}}, set by `load`
     Data sets that learn these from their files set them in `load`.
     """
 
@@ -114,6 +116,7 @@ class Dataset:
     test_split = False
     path_options = ()
     notes = ()
+    rows_used = None
     # predict refuses a near-uniform picture: nothing in Fashion-MNIST looks like one, but
     # a folder of one's own pictures may have a class of them (sky, empty shelves...)
     refuses_blank_pictures = True

@@ -341,6 +341,8 @@ class Run:
             "class_names": self.data.class_names,
             "input_shape": list(self.model.input_shape),
             "data_state": self.data.state_dict(),
+            # Rows of each file and how many were used (data.missing: drop skips some).
+            "data_rows": self.data.rows_used,
             "data_fingerprint": self.fingerprint,   # --resume says when the data changed
             "metric_state": trainer.metric.state_dict(),
             "versions": {"nnfs_cli": __version__, "numpy": np.__version__,
@@ -372,5 +374,10 @@ class Run:
             lines[0] += "  " + figures("val_")
         if "test_loss" in summary:
             # data.limit can leave a few test samples: say over how many the figures are.
-            lines.append(figures("test_") + f"  (on {count(summary['test_samples'], 'test sample')})")
+            tested = f"on {count(summary['test_samples'], 'test sample')}"
+            counts = (summary.get("data_rows") or {}).get("test")
+            if counts and counts["rows"] > counts["used"]:
+                tested += (f"; {counts['rows'] - counts['used']} of the {counts['rows']:,} test "
+                           "rows had missing cells and were dropped")
+            lines.append(figures("test_") + f"  ({tested})")
         return lines
