@@ -282,3 +282,53 @@ def test_unknown_categories_ignore_encodes_them_as_zeros(tmp_path):
     subtract, divide = run.data.encoder.scaling()
     assert np.array_equal(x[0, islands] * divide[islands] + subtract[islands], [0, 0, 0])
     assert len(list(csv.reader(output.open()))) == 3
+
+
+# --- the exported graph fills what predict fills --------------------------------------------
+
+def test_nan_through_the_exported_graph_gives_what_predict_gives(tmp_path):
+    ort = pytest.importorskip("onnxruntime")
+    onnx = pytest.importorskip("onnx")
+    gaps = [(3, 0), (5, 2), (9, 2), (12, 3), (20, 1)]
+    write_csv(tmp_path / "penguins.csv", PENGUINS, penguins(150, 0, gaps))
+    config(tmp_path, "name: csv\npath: penguins.csv\ntarget: species\n"
+                     "missing: {default: median, sex: category, island: most_frequent}\n",
+           classifier(3), epochs=5)
+    trained(tmp_path, "run")
+    done = nnfs("export", tmp_path / "run", "-o", tmp_path / "model.onnx")
+    assert done.code == 0, done.stderr
+    assert ("a missing cell of 'island' (NaN in the model's input) becomes 'Biscoe' "
+            "(data.missing: most_frequent)") in done.stdout.splitlines()
+    model = onnx.load(str(tmp_path / "model.onnx"))
+    assert {"IsNaN", "Where"} <= {node.op_type for node in model.graph.node}
+    metadata = {prop.key: prop.value for prop in model.metadata_props}
+    columns = json.loads(metadata["input_columns"])
+    assert columns[0] == {"name": "bill", "kind": "number", "column": "bill", "category": None}
+    assert {"name": "sex=missing", "kind": "category", "column": "sex",
+            "category": "missing"} in columns
+    # Rows with a missing cell of each kind, and none: NaN where the cell is missing (all of
+    # a text column's 0/1 inputs), as a client without nnfs would pass them.
+    rows = tmp_path / "rows.csv"
+    rows.write_text("bill,mass,sex,island\n,4300,male,Biscoe\n48,,female,Dream\n"
+                    "48,4300,,Dream\n45,4000,female,\n40,3600,male,Torgersen\n")
+    x = np.zeros((5, len(columns)), dtype=np.float32)
+    cells = list(csv.reader(rows.open()))[1:]
+    for row, values in enumerate(cells):
+        for index, column in enumerate(columns):
+            cell = values[PENGUINS.index(column["column"])]
+            if cell == "":
+                x[row, index] = np.nan
+            elif column["kind"] == "number":
+                x[row, index] = float(cell)
+            else:
+                x[row, index] = float(cell == column["category"])
+    session = ort.InferenceSession(str(tmp_path / "model.onnx"),
+                                   providers=["CPUExecutionProvider"])
+    got = session.run(None, {"input": x})[0]
+    assert np.isfinite(got).all()
+    predicted = nnfs("predict", rows, "--run", tmp_path / "run", "--json", "--top-k", "3").json()
+    names = json.loads(metadata["class_names"])
+    expected = np.array([[next(item["confidence"] for item in result["top_k"]
+                               if item["label"] == name) for name in names]
+                         for result in predicted])
+    assert np.max(np.abs(got - expected)) <= 1e-5

@@ -12,7 +12,7 @@ from nnfs_cli import limits, validators
 from nnfs_cli.data.dataset import (Dataset, InputPreprocessing, OutputPostprocessing, Splits,
                                    make_splits)
 from nnfs_cli.data.rows import Rows, read_rows
-from nnfs_cli.data.table_encoding import TableEncoder
+from nnfs_cli.data.table_encoding import TableEncoder, fills_cells
 from nnfs_cli.data.table_learning import learn, missing_modes_check
 from nnfs_cli.data.tables import read_table, table_of_records
 from nnfs_cli.errors import DataError
@@ -157,6 +157,38 @@ class CsvTable(Dataset):
                               "cells (data.missing: drop), before the validation split"))
         return found
 
+    def decisions(self):
+        """What the loader decided on its own, as exports record it: {"left_out": the
+        identifier columns, "missing": [{"column", "mode", "fill"}] of the columns whose
+        missing cells are filled (fill: a number, or the category that takes the cell),
+        "unknown_categories"}; only the keys that apply."""
+        state = self.encoder.state
+        found = {}
+        if state.get("identifiers"):
+            found["left_out"] = [dict(item) for item in state["identifiers"]]
+        filled = [{"column": feature["name"], "mode": feature["missing"],
+                   "fill": _fill_value(feature)}
+                  for feature in state["features"] if fills_cells(feature)]
+        if filled:
+            found["missing"] = filled
+        if self.unknown_categories == "ignore":
+            found["unknown_categories"] = "ignore: a category the training rows did not have " \
+                                          "is all zeros"
+        return found
+
+    def decision_lines(self, filled=True):
+        """One line per decision (see `decisions`), for export to repeat; the fills only when
+        `filled` (the model fills missing cells: its preprocessing is inside)."""
+        found = self.decisions()
+        lines = [f"left out {item['name']!r} ({item['reason']}): rows need no such column"
+                 for item in found.get("left_out", ())]
+        for item in found.get("missing", ()) if filled else ():
+            fill = item["fill"]
+            shown = f"{fill:.6g}" if isinstance(fill, float) else repr(fill)
+            lines.append(f"a missing cell of {item['column']!r} (NaN in the model's input) "
+                         f"becomes {shown} (data.missing: {item['mode']})")
+        return lines
+
     def describe_outputs(self, loss):
         target = self.encoder.state["target"] if self.encoder else "the target"
         if self.task == "regression":
@@ -174,10 +206,15 @@ class CsvTable(Dataset):
         """The one-hot encoded row, scaled: (x - means) / deviations (or minima and ranges)."""
         subtract, divide = self.encoder.scaling()
         names = self.encoder.input_names()
+        fill = self.encoder.fills()
+        filled = np.isfinite(fill).any()
         return InputPreprocessing(
             raw_shape=(len(names),), subtract=subtract, divide=divide,
+            fill=fill if filled else None, columns=self.encoder.input_columns(),
             layout=f"the CSV's feature columns as {len(names)} numbers: number columns as they "
-                   "are, one 0/1 column per category of a text column: " + ", ".join(names))
+                   "are, one 0/1 column per category of a text column: " + ", ".join(names)
+                   + ("; NaN for a missing cell (all of a text column's 0/1 values NaN for a "
+                      "missing text cell) where the run fills them in" if filled else ""))
 
     def input_names(self):
         return self.encoder.input_names()
@@ -216,3 +253,12 @@ class CsvTable(Dataset):
         table = table_of_records(records, names)
         raw, _, _ = self.encoder.encode_raw(table, "predict")
         return self.encoder.transform(raw)
+
+
+def _fill_value(feature):
+    """What a missing cell of a learnt feature becomes: a number, or a category's name."""
+    if feature["kind"] == "number":
+        return float(feature["fill"])
+    if "missing_category" in feature:
+        return feature["missing_category"]
+    return feature["categories"][feature["fill"]]

@@ -51,17 +51,26 @@ class InputPreprocessing:
     layout      what those raw values are, in words (kept in exported models)
     subtract, divide   floats, or float32 arrays that broadcast against raw_shape (one value
                 per feature for fitted scaling); divide has no zeros
+    fill        None, or a float32 array of raw_shape: what a missing (NaN) raw value becomes
+                before the scaling (the training rows' mean, median or most frequent value);
+                NaN where nothing is filled in
+    columns     None, or one {"name", "kind": "number" | "category", "column", "category"}
+                per raw value: which column of the data files it is (a category's 0/1)
     """
 
     raw_shape: tuple
     layout: str
     subtract: object = 0.0
     divide: object = 1.0
+    fill: object = None
+    columns: list = None
 
     def apply(self, raw, shape):
         """Raw samples (n, *raw_shape) -> float32 model inputs (n, *shape), as training
-        computed them: subtract, then divide, in float32."""
+        computed them: missing values filled, subtract, then divide, in float32."""
         x = np.asarray(raw, dtype=np.float32).reshape((-1, *self.raw_shape))
+        if self.fill is not None:
+            x = np.where(np.isnan(x), np.asarray(self.fill, dtype=np.float32), x)
         x = x - np.asarray(self.subtract, dtype=np.float32)
         x /= np.asarray(self.divide, dtype=np.float32)
         return x.reshape((len(x), *shape))

@@ -157,17 +157,20 @@ class TableEncoder:
     def fills(self):
         """float32 (width,): what a missing (NaN) raw input becomes, as raw_inputs fills it;
         NaN where nothing is filled (the cell is refused). A text column filled with its most
-        frequent category gets that category's one-hot column: a client that marks all of
-        the column's inputs NaN gets the category nnfs fills in."""
+        frequent category (or whose missing cells are a category of their own) gets that
+        category's one-hot column: a client that marks all of the column's inputs NaN gets
+        the category nnfs fills in (all zeros where unknown_categories: ignore zeroes them)."""
         fills = []
         for feature in self.state["features"]:
             if feature["kind"] == "number":
                 fills.append(feature["fill"] if fills_cells(feature) else np.nan)
-            elif "fill" in feature:
-                fills += [float(index == feature["fill"])
-                          for index in range(len(feature["categories"]))]
+            elif "fill" in feature or "missing_category" in feature:
+                chosen = feature["fill"] if "fill" in feature else \
+                    feature["categories"].index(feature["missing_category"])
+                fills += [float(index == chosen) for index in range(len(feature["categories"]))]
             else:
-                fills += [np.nan] * len(feature["categories"])
+                zeros = self.ignore_unknown and feature["missing"] == "category"
+                fills += [0.0 if zeros else np.nan] * len(feature["categories"])
         return np.array(fills, dtype=np.float32)
 
     def input_columns(self):
