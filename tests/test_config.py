@@ -326,3 +326,15 @@ def test_missing_file(tmp_path):
     with pytest.raises(ConfigError) as caught:
         config.load(tmp_path / "nope.yaml")
     assert caught.value.problems == ["cannot read config: no such file"]
+
+
+def test_a_mapping_option_names_the_key_of_its_bad_value(write_config):
+    csv = "data: {name: csv, path: t.csv, missing: MISSING}\n" + SPIRAL.split("\n", 2)[2]
+    assert problems(write_config, csv.replace("MISSING", "{default: mean, sex: avg}")) == [
+        "data.missing.sex: expected one of error, drop, mean, median, most_frequent, "
+        "category, got 'avg'"]
+    assert problems(write_config, csv.replace("MISSING", "avg")) == [
+        "data.missing: expected one of error, drop, mean, median, most_frequent, category, "
+        "got 'avg'"]
+    assert problems(write_config, csv.replace("MISSING", "{}")) == [
+        "data.missing: expected a mode or a mapping {column: mode}, got {}"]

@@ -160,6 +160,9 @@ def _metric_names(value):
 def _check(path, value, check, problems):
     try:
         return check(value)
+    except validators.KeyProblem as error:
+        problems.append(f"{path}.{error.key}: {error}")
+        return None
     except ValueError as error:
         problems.append(f"{path}: {error}")
         return None

@@ -10,7 +10,8 @@ import numpy as np
 
 from nnfs_cli.data.table_encoding import check_missing, refuse_text, rows_to_keep, subset
 from nnfs_cli.data.tables import is_integral, number_name, parse_column
-from nnfs_cli.errors import ConfigError, DataError
+from nnfs_cli import validators
+from nnfs_cli.errors import ConfigError, DataError, show
 
 AUTO_CLASSES = 20   # task: auto takes whole numbers with at most this many values for classes
 MAX_CATEGORIES = 1000   # more distinct texts in a feature column is an identifier, not categories
@@ -302,16 +303,18 @@ def _learn_feature(table, name, column, categorical, mode, key):
     return {"name": name, "kind": "number", "missing": mode}
 
 
+def _missing_mode(key, value):
+    if value not in MISSING_MODES:
+        raise ValueError(f"expected one of {', '.join(MISSING_MODES)}, got {show(value)}")
+    return value
+
+
+_missing_mapping = validators.mapping_of(_missing_mode, "a mode or a mapping {column: mode}")
+
+
 def missing_modes_check(value):
     """`data.missing`: one of MISSING_MODES, or a mapping {column: mode} with an optional
     `default` (error unless given); columns are checked against the file when it is read."""
-    def mode(item, where):
-        if item not in MISSING_MODES:
-            raise ValueError(f"{where}expected one of {', '.join(MISSING_MODES)}, got {item!r}")
-        return item
     if isinstance(value, dict):
-        if not value:
-            raise ValueError("expected a mode or a mapping {column: mode}, got {}")
-        return {str(key): mode(item, f"{key}: ") for key, item in value.items()}
-    return mode(value, "")
-
+        return _missing_mapping(value)
+    return _missing_mode(None, value)
