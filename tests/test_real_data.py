@@ -332,3 +332,71 @@ def test_nan_through_the_exported_graph_gives_what_predict_gives(tmp_path):
                                if item["label"] == name) for name in names]
                          for result in predicted])
     assert np.max(np.abs(got - expected)) <= 1e-5
+
+
+# --- paths relative to the config ------------------------------------------------------------
+
+def test_a_data_path_is_relative_to_the_config_first_then_to_the_current_folder(tmp_path):
+    project, elsewhere = tmp_path / "project", tmp_path / "elsewhere"
+    (project / "data").mkdir(parents=True)
+    elsewhere.mkdir()
+    write_csv(project / "data" / "penguins.csv", PENGUINS, penguins(60, 0))
+    path = config(project, "name: csv\npath: data/penguins.csv\ntarget: species\n",
+                  classifier(3), epochs=1)
+    # From another folder: beside the config, and said so.
+    done = nnfs("train", path, "--run-dir", "beside", cwd=elsewhere)
+    assert done.code == 0, done.stderr
+    used = project / "data" / "penguins.csv"
+    assert (f"data.path is recorded in the run as {used} (relative to the config's folder)"
+            in done.stderr)
+    recorded = (elsewhere / "beside" / "config.yaml").read_text()
+    assert f"path: {used}" in recorded
+    # Not beside the config but in the current folder: that one, and said so.
+    (elsewhere / "data").mkdir()
+    write_csv(elsewhere / "data" / "other.csv", PENGUINS, penguins(60, 1))
+    config(project, "name: csv\npath: data/other.csv\ntarget: species\n", classifier(3),
+           epochs=1)
+    done = nnfs("train", path, "--run-dir", "here", cwd=elsewhere)
+    assert done.code == 0, done.stderr
+    assert (f"data.path is recorded in the run as {elsewhere / 'data' / 'other.csv'} (relative "
+            f"to the current folder: not in the config's folder {project})") in done.stderr
+    # In both: the config's folder wins.
+    write_csv(project / "data" / "other.csv", PENGUINS, penguins(60, 2))
+    done = nnfs("train", path, "--run-dir", "both", cwd=elsewhere)
+    assert f"recorded in the run as {project / 'data' / 'other.csv'} (relative to the " \
+        "config's folder)" in done.stderr
+    # In neither: where nnfs looked, then the error names the config's folder.
+    config(project, "name: csv\npath: data/gone.csv\ntarget: species\n", classifier(3),
+           epochs=1)
+    done = nnfs("train", path, "--run-dir", "neither", cwd=elsewhere)
+    assert done.code == 1
+    assert done.stderr.splitlines() == [
+        f"data.path: data/gone.csv is in neither the config's folder ({project}) nor the "
+        f"current folder ({elsewhere}); looking for {project / 'data' / 'gone.csv'}",
+        f"Error: {project / 'data' / 'gone.csv'}: no such file"]
+    # A --set path is the command line's: relative to the current folder.
+    done = nnfs("train", path, "--run-dir", "set", "--set", "data.path=data/other.csv",
+                cwd=elsewhere)
+    assert f"recorded in the run as {elsewhere / 'data' / 'other.csv'}" in done.stderr
+
+
+def test_fashion_yaml_from_another_folder_uses_the_data_it_downloaded(tmp_path, repo_root):
+    from conftest import write_fashion_zip
+    project, elsewhere = tmp_path / "project", tmp_path / "elsewhere"
+    (project / "configs").mkdir(parents=True)
+    elsewhere.mkdir()
+    (project / "configs" / "fashion.yaml").write_text(
+        (repo_root / "configs" / "fashion.yaml").read_text())
+    archive = write_fashion_zip(tmp_path / "fashion.zip", per_label=6)
+    # The first run, from the project's folder, downloads beside the configs' folder...
+    done = nnfs("train", "configs/fashion.yaml", "--epochs", "1", "--run-dir", "first",
+                cwd=project, timeout=300, env={"NNFS_FASHION_URL": archive.as_uri()})
+    assert done.code == 0, done.stderr
+    assert "downloading it from" in done.stderr
+    assert (project / "datasets" / "fashion_mnist_images" / "train").is_dir()
+    # ... and a run from elsewhere finds it there: no second download.
+    done = nnfs("train", project / "configs" / "fashion.yaml", "--epochs", "1", "--run-dir",
+                "second", "--no-download", cwd=elsewhere, timeout=300)
+    assert done.code == 0, done.stderr
+    assert "downloading" not in done.stderr
+    assert not (elsewhere / "datasets").exists()

@@ -48,14 +48,16 @@ def train(config, run_dir, reporter, download=True, source=None, on_epoch_end=No
     if config["logging"]["tensorboard"]:
         from nnfs_cli.training.tensorboard import summary_writer
         summary_writer()   # the one line that says what to install, before any work
-    config, changed = components.with_absolute_paths(config)
+    config, changed = components.with_absolute_paths(config, source)
+    for line in components.missing_path_notes(changed, source):
+        reporter.line(line)
     data, splits = _load_data(config, reporter, download, source)
     rngs = components.rngs(config["seed"])
     model = components.model(config, data, rngs[0], source)
     components.check_batch_memory(config, model, splits, source)
     warnings = components.batch_norm_warnings(config, model, splits, source)
     stem = Path(source).stem if source else "run"
-    notes = [f"data.{option} is recorded in the run as {path}" for option, path in changed]
+    notes = components.path_notes(changed, source)
     with rundir.claim(run_dir, stem) as run_dir:
         rundir.write_config(run_dir, config)
         return Run(config, run_dir, data, splits, model, rngs, reporter,
