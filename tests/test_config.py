@@ -26,7 +26,7 @@ def test_resolves_defaults(write_config):
     assert resolved["loss"] == {"name": "categorical_crossentropy", "label_smoothing": 0.0}
     assert resolved["training"] == {"epochs": 5, "batch_size": 64, "shuffle": True, "print_every": 1,
                                     "checkpoint_seconds": 10.0, "early_stopping": None,
-                                    "clip_norm": None, "clip_value": None}
+                                    "clip_norm": None, "clip_value": None, "class_weight": None}
     assert list(resolved) == ["seed", "data", "model", "loss", "optimizer", "metric", "metrics",
                               "training", "logging", "plots"]
     assert resolved["metrics"] == ["accuracy"]
@@ -338,3 +338,12 @@ def test_a_mapping_option_names_the_key_of_its_bad_value(write_config):
         "got 'avg'"]
     assert problems(write_config, csv.replace("MISSING", "{}")) == [
         "data.missing: expected a mode or a mapping {column: mode}, got {}"]
+
+
+def test_class_weight_is_for_classification_losses(write_config):
+    text = ("data: {name: csv, path: t.csv, task: regression}\nmodel: [{dense: {units: 1}}, "
+            "linear]\nloss: mean_squared_error\noptimizer: sgd\n"
+            "training: {class_weight: balanced}\n")
+    assert problems(write_config, text) == [
+        "training.class_weight: weighs the classes of a classification loss; "
+        "mean_squared_error is a regression loss"]

@@ -112,6 +112,34 @@ def load_data(config, reporter, download=True, source=None):
     return data, splits
 
 
+def class_weights(config, data, y_train, source=None):
+    """(float32 weight per class in class order, the log line) of `training.class_weight`
+    for the training targets `y_train` (class indices); (None, None) without one. A class
+    the mapping names that the data does not have is a ConfigError naming its key."""
+    asked = config["training"].get("class_weight")
+    if asked is None:
+        return None, None
+    names = [str(name) for name in data.class_names or range(data.classes)]
+    counts = np.bincount(np.asarray(y_train, dtype=np.intp), minlength=len(names))
+    if asked == "balanced":
+        # scikit-learn's and Keras's "balanced": n / (classes * rows of the class); a class
+        # with no training rows gets 1 (it has no rows to weigh).
+        weights = np.where(counts > 0, len(y_train) / (len(names) * np.maximum(counts, 1)), 1.0)
+        how = "balanced (rows / (classes x rows of the class), from the training rows)"
+    else:
+        unknown = [key for key in asked if key not in names]
+        if unknown:
+            raise ConfigError([f"training.class_weight.{key}: no class {key!r}; the classes "
+                               f"are {', '.join(names[:20])}" for key in unknown], source)
+        weights = np.array([asked.get(name, 1.0) for name in names], dtype=np.float64)
+        how = "as given (1 for a class not named)"
+    shown = ", ".join(f"{name} {weight:.3g} ({count} rows)"
+                      for name, weight, count in zip(names[:20], weights, counts))
+    line = (f"class_weight: {how}: {shown}{', ...' if len(names) > 20 else ''}; the training "
+            "loss is weighted, the validation loss is not")
+    return weights.astype(np.float32), line
+
+
 def rngs(seed):
     """Independent generators for the model (initialisation, dropout) and for shuffling."""
     model_seed, shuffle_seed = np.random.SeedSequence(seed).spawn(2)
