@@ -93,10 +93,23 @@ def test_csv_predict_lines_json_and_output(fruit, tmp_path):
     assert len(results[0]["top_k"]) == 2 and results[0]["confidence"] > 0.5
 
     output = tmp_path / "preds.csv"
-    assert nnfs("predict", rows, "--run", run, "--output", output).code == 0
+    done = nnfs("predict", rows, "--run", run, "--output", output)
+    # The rows are printed too, unless --quiet: then the file alone holds them.
+    assert done.code == 0 and done.stdout == "".join(line + "\n" for line in lines)
+    assert done.stderr.splitlines()[-1] == f"wrote 3 predictions to {output}"
+    done = nnfs("predict", rows, "--run", run, "--output", tmp_path / "quiet.csv", "-q")
+    assert (done.code, done.stdout) == (0, "")
+    assert (tmp_path / "quiet.csv").read_bytes() == output.read_bytes()
     written = list(csv.reader(output.open()))
+    # A probability per class, named by class, as predict_proba gives them.
     assert written[0] == ["note", "size", "length", "color", "weight", "prediction",
-                          "confidence"]
+                          "confidence", "probability_large", "probability_medium",
+                          "probability_small"]
+    for row in written[1:]:
+        probabilities = list(map(float, row[7:]))
+        assert sum(probabilities) == pytest.approx(1, abs=1e-5)
+        assert max(probabilities) == pytest.approx(float(row[6]))
+        assert written[0][7 + probabilities.index(max(probabilities))] == f"probability_{row[5]}"
     assert written[3][:5] == ["c, quoted", "small", "11.2", "green", "180"]
     assert [row[5] for row in written[1:]] == ["small", "large", "medium"]
     assert float(written[1][6]) == pytest.approx(results[0]["confidence"], rel=1e-5)
@@ -121,7 +134,8 @@ def test_csv_predict_names_each_bad_row_and_predicts_the_others(fruit, tmp_path)
         "here: the run fills none in this column (data.missing: error)",
         f"Error: {rows}:5: column 'weight': 'x' is not a number; the column held numbers in "
         "the training file",
-        f"Error: {short}:1: no column 'length'; the model was trained on weight, color, length"]
+        f"Error: {short}:1: no column 'length'; the model was trained on weight, color, length",
+        f"wrote 2 predictions to {output}"]
     written = list(csv.reader(output.open()))
     assert [row[:3] for row in written[1:]] == [["120", "red", "9"], ["270", "green", "10"]]
     assert done.stdout.splitlines()[1].split(": ")[1].split()[0] == written[2][3]

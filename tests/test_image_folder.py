@@ -2,6 +2,7 @@
 and test/, RGB, PNG and JPEG of any size, an unreadable file), its cache, EXIF rotation,
 the (channels, height, width) layout, and the Fashion-MNIST folder trained as a folder."""
 
+import csv
 import json
 import os
 import struct
@@ -79,9 +80,17 @@ def test_predict_pictures_and_folders_with_the_runs_size_and_color(shapes, tmp_p
     output = tmp_path.parent / f"{tmp_path.name}-preds.csv"
     assert nnfs("predict", tmp_path / "00.jpg", tmp_path / "01.jpg", "--run", run,
                 "--output", output).code == 0
-    assert output.read_text().splitlines() == [
-        "path,row,prediction,confidence",
-        *[f"{r['path']},,{r['label']},{r['confidence']:.6g}" for r in results[:2]]]
+    names = [item["label"] for item in sorted(results[0]["top_k"], key=lambda i: i["index"])]
+    written = list(csv.reader(output.open()))
+    assert written[0] == ["path", "row", "prediction", "confidence",
+                          *[f"probability_{name}" for name in names]]
+    for row, result in zip(written[1:], results[:2], strict=True):
+        assert row[:3] == [result["path"], "", result["label"]]
+        ordered = sorted(result["top_k"], key=lambda item: item["index"])
+        # Another batch of pictures: the same figures to float32's last digits.
+        assert list(map(float, row[3:])) == pytest.approx(
+            [result["confidence"], *[item["confidence"] for item in ordered]], rel=1e-4,
+            abs=1e-12)
 
 
 def test_train_and_test_folders_in_rgb(tmp_path):

@@ -147,10 +147,12 @@ def predict(run, args, top_k=3, invert="auto", recursive=False, output=None):
         blocks.append(x.x.reshape(-1, run.n_inputs))
     if not blocks:
         return [], errors
-    results = describe(run, run.outputs(np.concatenate(blocks), BATCH), names, top_k)
+    outputs = run.outputs(np.concatenate(blocks), BATCH)
+    results = describe(run, outputs, names, top_k)
     if output is not None:
         from nnfs_cli.inference.predictions_csv import write_predictions
-        write_predictions(output, results, tables)
+        probabilities = None if run.task == "regression" else run.class_scores(outputs)
+        write_predictions(output, results, tables, probabilities, run.class_names)
     return results, errors
 
 
