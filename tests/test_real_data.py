@@ -179,6 +179,12 @@ def test_missing_cells_are_filled_per_column_and_kept_as_a_category(tmp_path):
     assert ("column 'sex': missing cells are the category 'missing' (data.missing: category)"
             in done.stderr)
     features = {f["name"]: f for f in summary["data_state"]["features"]}
+    # Each fill the loader chose is a log line and a field of the run's data_state.
+    assert (f"column 'bill': 1 missing cell filled with {features['bill']['fill']:.6g}, the "
+            "training rows' median (data.missing: median)") in done.stderr
+    island = features["island"]["categories"][features["island"]["fill"]]
+    assert (f"column 'island': 1 missing cell filled with {island!r}, the training rows' most "
+            "frequent value (data.missing: most_frequent)") in done.stderr
     assert features["sex"]["categories"] == ["female", "male", "missing"]
     assert features["bill"]["missing"] == "median"
     assert summary["test_samples"] == 60 and summary["test_accuracy"] > 0.9

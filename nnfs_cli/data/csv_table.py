@@ -81,6 +81,7 @@ class CsvTable(Dataset):
         encoder.check_size(len(raw), self.path)
         self.rows_used = {"train": {"path": str(self.path), "rows": len(table),
                                     "used": len(kept)}}
+        self._missing_cells = np.isnan(raw).sum(axis=0)   # per feature, before any fill
         raw_test = y_test = None
         if self.test_path:
             test_table = read_table(self.test_path, self.delimiter, limits.get("rows_bytes"),
@@ -136,10 +137,19 @@ class CsvTable(Dataset):
                   "keep or data.features uses it)"
                   for found in state.get("identifiers", ())]
         lines += [f"{found['path']}: {line}" for found, line in self._row_lines()]
-        for feature in state["features"]:
+        missing = getattr(self, "_missing_cells", None)
+        for index, feature in enumerate(state["features"]):
             if feature.get("missing_category"):
                 lines.append(f"column {feature['name']!r}: missing cells are the category "
                              f"{feature['missing_category']!r} (data.missing: category)")
+            elif fills_cells(feature) and missing is not None and missing[index]:
+                fill = _fill_value(feature)
+                shown = f"{fill:.6g}" if isinstance(fill, float) else repr(fill)
+                what = {"mean": "mean", "median": "median",
+                        "most_frequent": "most frequent value"}[feature["missing"]]
+                lines.append(f"column {feature['name']!r}: {_cells(missing[index])} filled "
+                             f"with {shown}, the training rows' {what} (data.missing: "
+                             f"{feature['missing']})")
         return lines
 
     def _row_lines(self):
@@ -262,3 +272,7 @@ def _fill_value(feature):
     if "missing_category" in feature:
         return feature["missing_category"]
     return feature["categories"][feature["fill"]]
+
+
+def _cells(n):
+    return f"{n} missing cell" if n == 1 else f"{n:,} missing cells"
