@@ -102,9 +102,9 @@ def test_identifier_columns_are_left_out_with_their_reason(tmp_path):
            classifier(2), epochs=1)
     done = nnfs("train", "config.yaml", "--run-dir", "many", cwd=tmp_path)
     assert (done.code, done.stderr) == (2, (
-        f"Error: config.yaml: data.features[1]: column 'code' holds 1,200 different texts in "
-        f"1,200 rows, more than the 1,000 categories a column may have; if it names or "
-        f"numbers the rows, leave it out (list the other columns in data.features)\n"))
+        "Error: config.yaml: data.features[1]: column 'code' holds 1,200 different texts in "
+        "1,200 rows, more than the 1,000 categories a column may have; if it names or "
+        "numbers the rows, leave it out (list the other columns in data.features)\n"))
 
 
 @pytest.mark.parametrize("values, name, reason", [

@@ -171,14 +171,15 @@ def identifier(table, name):
                     "row: row numbers, an identifier")
         if (different == rows and rows >= SPREAD_ROWS
                 and high - low + 1 <= SPREAD * rows):
-            return (f"{rows} different whole numbers in {rows} rows, from "
+            return (f"{rows:,} different whole numbers in {rows:,} rows, from "
                     f"{number_name(low)} to {number_name(high)}: an identifier")
     else:
         different = len(np.unique(column.text[present]))
         if different >= ALMOST_UNIQUE * rows:
-            return f"{different} different values in {rows} rows, an identifier"
+            return f"{different:,} different values in {rows:,} rows, an identifier"
     if ID_NAMES.fullmatch(name) and different >= ALMOST_UNIQUE * rows:
-        return f"named as one, with {different} different values in {rows} rows: an identifier"
+        return (f"named as one, with {different:,} different values in {rows:,} rows: an "
+                "identifier")
     return None
 
 
