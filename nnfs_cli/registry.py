@@ -143,7 +143,8 @@ def suggestion(word, choices):
 def parse_entry(entry):
     """A config entry -> (name, options). Raises ValueError when it has none of the shapes
     `name`, `{name: x, key: value...}`, `{x: {key: value...}}`, `{x: null}`, or `{x: value}`
-    (shorthand for the one required option of x: `dense: 64` is `dense: {units: 64}`)."""
+    (shorthand for the one required option of x: `dense: 64` is `dense: {units: 64}`; or for
+    the option a component names as its `bare_option`: `max_pool2d: 2` is its pool_size)."""
     if isinstance(entry, str):
         return entry, {}
     if isinstance(entry, dict) and "name" in entry:
@@ -160,11 +161,13 @@ def parse_entry(entry):
 
 
 def _bare_value(name, value):
-    """`{name: value}` -> the options {required option: value}; an unknown name gets {} so
-    that the caller reports the name."""
+    """`{name: value}` -> the options {required option: value} (or {bare_option: value} for
+    a component that names one); an unknown name gets {} so that the caller reports it."""
     found = [registry.get(name) for registry in REGISTRIES if name in registry]
     if not found:
         return {}
+    if getattr(found[0], "bare_option", None):
+        return {found[0].bare_option: value}
     signature = inspect.signature(found[0].__init__)
     options = [key for key, p in signature.parameters.items() if key != "self"
                and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]

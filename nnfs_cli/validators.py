@@ -11,6 +11,33 @@ from nnfs_cli.errors import show  # noqa: F401 (validators.show, for messages el
 from nnfs_cli.registry import suggestion
 
 
+class KeyProblem(ValueError):
+    """A problem of one key inside a mapping option: the message names `option.key`
+    (`data.missing.sex: ...`), not the whole option."""
+
+    def __init__(self, key, message):
+        super().__init__(message)
+        self.key = key
+
+
+def mapping_of(check, what):
+    """A check of a non-empty mapping {key: value}, each value checked by `check(key, value)`;
+    a bad value is a KeyProblem naming its key. `what` describes the mapping for messages."""
+    def check_mapping(value):
+        if not isinstance(value, dict) or not value:
+            raise ValueError(f"expected {what}, got {show(value)}")
+        found = {}
+        for key, item in value.items():
+            try:
+                found[str(key)] = check(str(key), item)
+            except KeyProblem:
+                raise
+            except ValueError as error:
+                raise KeyProblem(key, str(error)) from None
+        return found
+    return check_mapping
+
+
 def _number(value):
     # PyYAML reads `5e-4` (no dot) as a string: accept numeric strings as floats.
     if isinstance(value, str):

@@ -3,6 +3,7 @@ command run as a user runs it, and small generated data sets that a model learns
 epochs."""
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -26,10 +27,11 @@ class Done:
         return json.loads(self.stdout)
 
 
-def nnfs(*args, cwd=None, timeout=180):
-    """The installed `nnfs` with `args`, in `cwd`; never a traceback."""
+def nnfs(*args, cwd=None, timeout=180, env=None):
+    """The installed `nnfs` with `args`, in `cwd` (with the variables `env` added to the
+    environment); never a traceback."""
     result = subprocess.run([NNFS, *map(str, args)], capture_output=True, text=True, cwd=cwd,
-                            timeout=timeout)
+                            timeout=timeout, env=None if env is None else {**os.environ, **env})
     assert "Traceback" not in result.stderr, result.stderr
     return Done(result.returncode, result.stdout, result.stderr)
 

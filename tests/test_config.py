@@ -26,7 +26,7 @@ def test_resolves_defaults(write_config):
     assert resolved["loss"] == {"name": "categorical_crossentropy", "label_smoothing": 0.0}
     assert resolved["training"] == {"epochs": 5, "batch_size": 64, "shuffle": True, "print_every": 1,
                                     "checkpoint_seconds": 10.0, "early_stopping": None,
-                                    "clip_norm": None, "clip_value": None}
+                                    "clip_norm": None, "clip_value": None, "class_weight": None}
     assert list(resolved) == ["seed", "data", "model", "loss", "optimizer", "metric", "metrics",
                               "training", "logging", "plots"]
     assert resolved["metrics"] == ["accuracy"]
@@ -270,6 +270,33 @@ def test_a_bare_value_needs_one_required_option(write_config):
         "(did you mean 'dense'?)"]
 
 
+def test_a_pooling_takes_its_size_as_a_bare_value():
+    from nnfs_cli.registry import parse_entry
+    # Every option of a pooling has a default; its size is the one a bare value gives.
+    assert parse_entry({"max_pool2d": 2}) == ("max_pool2d", {"pool_size": 2})
+    assert parse_entry({"avg_pool2d": 3}) == ("avg_pool2d", {"pool_size": 3})
+    assert parse_entry({"dense": 64}) == ("dense", {"units": 64})
+    with pytest.raises(ValueError, match="global_max_pool2d takes no options"):
+        parse_entry({"global_max_pool2d": 2})
+
+
+def test_a_cnn_config_with_a_bare_pool_size_resolves(write_config):
+    text = """\
+    data: {name: npz, path: x.npz}
+    model:
+      - conv2d: {filters: 4, kernel_size: 3}
+      - relu
+      - max_pool2d: 2
+      - flatten
+      - dense: 3
+      - softmax
+    loss: categorical_crossentropy
+    optimizer: adam
+    """
+    resolved = config.load(write_config(text))
+    assert resolved["model"][2] == {"max_pool2d": {"pool_size": 2, "stride": None}}
+
+
 def test_overrides(write_config):
     path = write_config(SPIRAL.replace("data: {name: spiral, samples: 100, classes: 3, "
                                        "validation_samples: 50}", "data: spiral"))
@@ -299,3 +326,24 @@ def test_missing_file(tmp_path):
     with pytest.raises(ConfigError) as caught:
         config.load(tmp_path / "nope.yaml")
     assert caught.value.problems == ["cannot read config: no such file"]
+
+
+def test_a_mapping_option_names_the_key_of_its_bad_value(write_config):
+    csv = "data: {name: csv, path: t.csv, missing: MISSING}\n" + SPIRAL.split("\n", 2)[2]
+    assert problems(write_config, csv.replace("MISSING", "{default: mean, sex: avg}")) == [
+        "data.missing.sex: expected one of error, drop, mean, median, most_frequent, "
+        "category, got 'avg'"]
+    assert problems(write_config, csv.replace("MISSING", "avg")) == [
+        "data.missing: expected one of error, drop, mean, median, most_frequent, category, "
+        "got 'avg'"]
+    assert problems(write_config, csv.replace("MISSING", "{}")) == [
+        "data.missing: expected a mode or a mapping {column: mode}, got {}"]
+
+
+def test_class_weight_is_for_classification_losses(write_config):
+    text = ("data: {name: csv, path: t.csv, task: regression}\nmodel: [{dense: {units: 1}}, "
+            "linear]\nloss: mean_squared_error\noptimizer: sgd\n"
+            "training: {class_weight: balanced}\n")
+    assert problems(write_config, text) == [
+        "training.class_weight: weighs the classes of a classification loss; "
+        "mean_squared_error is a regression loss"]

@@ -93,29 +93,56 @@ def test_csv_predict_lines_json_and_output(fruit, tmp_path):
     assert len(results[0]["top_k"]) == 2 and results[0]["confidence"] > 0.5
 
     output = tmp_path / "preds.csv"
-    assert nnfs("predict", rows, "--run", run, "--output", output).code == 0
+    done = nnfs("predict", rows, "--run", run, "--output", output)
+    # The rows are printed too, unless --quiet: then the file alone holds them.
+    assert done.code == 0 and done.stdout == "".join(line + "\n" for line in lines)
+    assert done.stderr.splitlines()[-1] == f"wrote 3 predictions to {output}"
+    done = nnfs("predict", rows, "--run", run, "--output", tmp_path / "quiet.csv", "-q")
+    assert (done.code, done.stdout) == (0, "")
+    assert (tmp_path / "quiet.csv").read_bytes() == output.read_bytes()
     written = list(csv.reader(output.open()))
+    # A probability per class, named by class, as predict_proba gives them.
     assert written[0] == ["note", "size", "length", "color", "weight", "prediction",
-                          "confidence"]
+                          "confidence", "probability_large", "probability_medium",
+                          "probability_small"]
+    for row in written[1:]:
+        probabilities = list(map(float, row[7:]))
+        assert sum(probabilities) == pytest.approx(1, abs=1e-5)
+        assert max(probabilities) == pytest.approx(float(row[6]))
+        assert written[0][7 + probabilities.index(max(probabilities))] == f"probability_{row[5]}"
     assert written[3][:5] == ["c, quoted", "small", "11.2", "green", "180"]
     assert [row[5] for row in written[1:]] == ["small", "large", "medium"]
     assert float(written[1][6]) == pytest.approx(results[0]["confidence"], rel=1e-5)
 
 
-def test_csv_predict_refuses_unseen_categories_and_missing_columns(fruit, tmp_path):
+def test_csv_predict_names_each_bad_row_and_predicts_the_others(fruit, tmp_path):
     _, run, _ = fruit
-    purple = write_csv(tmp_path / "purple.csv", FRUIT[:3], [("120", "red", "9"),
-                                                          ("130", "purple", "9")])
+    rows = write_csv(tmp_path / "rows.csv", FRUIT[:3], [
+        ("120", "red", "9"), ("130", "purple", "9"), ("260", "blue", ""), ("x", "red", "9"),
+        ("270", "green", "10")])
     short = write_csv(tmp_path / "short.csv", ["weight", "color"], [("120", "red")])
-    empty_cell = write_csv(tmp_path / "gap.csv", FRUIT[:3], [("120", "red", "")])
-    done = nnfs("predict", purple, short, empty_cell, "--run", run)
-    assert done.code == 1 and done.stdout == ""
+    output = tmp_path / "preds.csv"
+    done = nnfs("predict", rows, short, "--run", run, "--output", output)
+    assert done.code == 1
+    # Every good row is predicted, each bad one named with its line and column.
+    assert [line.split(": ")[0] for line in done.stdout.splitlines()] == [
+        f"{rows}:2", f"{rows}:6"]
     assert done.stderr.splitlines() == [
-        f"Error: {purple}:3: column 'color': category 'purple' was not in the training rows "
-        "(blue, green, red)",
+        f"Error: {rows}:3: column 'color': category 'purple' was not in the training rows "
+        "(blue, green, red); data.unknown_categories: ignore encodes it as all zeros",
+        f"Error: {rows}:4: column 'length' is empty; every row to predict needs a value "
+        "here: the run fills none in this column (data.missing: error)",
+        f"Error: {rows}:5: column 'weight': 'x' is not a number; the column held numbers in "
+        "the training file",
         f"Error: {short}:1: no column 'length'; the model was trained on weight, color, length",
-        f"Error: {empty_cell}:2: column 'length' is empty; every row to predict needs a value "
-        "here (data.missing: mean fills numbers)"]
+        f"wrote 2 predictions to {output}"]
+    written = list(csv.reader(output.open()))
+    assert [row[:3] for row in written[1:]] == [["120", "red", "9"], ["270", "green", "10"]]
+    assert done.stdout.splitlines()[1].split(": ")[1].split()[0] == written[2][3]
+    # Nothing readable: no results, only the errors.
+    bad = write_csv(tmp_path / "bad.csv", FRUIT[:3], [("1", "purple", "9")])
+    done = nnfs("predict", bad, "--run", run)
+    assert (done.code, done.stdout, len(done.stderr.splitlines())) == (1, "", 1)
 
 
 def test_a_run_without_its_fitted_state_is_one_line(fruit, tmp_path):
@@ -231,11 +258,20 @@ def test_a_header_line_that_is_missing_is_named(tmp_path):
     ("", ": the file is empty; expected a header line and rows of values"),
     ("weight,color,length,size\n\n", ": no rows after the header line"),
     ("weight,color,length,size\n120,red,9,small\n130,,9,large\n",
-     ":3: column 'color' is empty; set data.missing: drop to skip such rows, or mean to fill "
-     "numbers"),
+     ":3: column 'color' is empty; set data.missing: drop to skip such rows, or {color: "
+     "most_frequent} or {color: category} to fill them"),
     ("weight,color,length,size\n120,red,9,small\n",
-     ": the target column 'size' holds one class only ('small'); a classifier needs two or more"),
-], ids=["text-in-numbers", "ragged", "empty", "header-only", "missing", "one-class"])
+     ": the target column 'size' holds one class only ('small'); a classifier needs at least "
+     "2 classes"),
+    ("weight;color;length;size\n120;red;9;small\n",
+     ":1: the header has one column 'weight;color;length;size'; is the delimiter ';'? (the "
+     "file is read with data.delimiter: ',')"),
+    # Decimal commas split the row, not the header: still the delimiter, not a ragged row.
+    ("weight;color;length;size\n120,5;red;9;small\n",
+     ":1: the header has one column 'weight;color;length;size'; is the delimiter ';'? (the "
+     "file is read with data.delimiter: ',')"),
+], ids=["text-in-numbers", "ragged", "empty", "header-only", "missing", "one-class",
+        "delimiter", "decimal-commas"])
 def test_bad_training_files(tmp_path, text, message):
     (tmp_path / "fruit.csv").write_text(text)
     write_csv(tmp_path / "fruit_test.csv", FRUIT, fruit_rows(10))
@@ -283,10 +319,14 @@ def test_missing_cells_dropped_or_filled(tmp_path):
     fruit_config(tmp_path, "missing: drop\n")
     done = nnfs("train", "config.yaml", "--run-dir", "drop", "--epochs", "1", cwd=tmp_path)
     assert done.code == 0, done.stderr
-    assert "60 rows; " in done.stderr and "; dropped 2 rows with missing cells" in done.stderr
+    assert "60 rows; " in done.stderr
+    assert (f"{tmp_path / 'fruit.csv'}: dropped 2 of 60 rows with missing cells (data.missing: "
+            "drop), before the validation split") in done.stderr
     fruit_config(tmp_path, "missing: mean\n")
     refused(tmp_path, 1, f"{tmp_path / 'fruit.csv'}:10: column 'color' is empty; data.missing: "
-                         "mean fills number features only; use drop to skip such rows")
+                         "mean fills number columns only; give text columns a mode of their "
+                         "own, data.missing: {default: mean, color: most_frequent} (or "
+                         "category), or drop such rows")
 
 
 def test_a_sweep_may_aim_at_the_test_split_of_a_csv_with_a_test_file(tmp_path, monkeypatch):
@@ -340,7 +380,8 @@ def test_auto_task_few_whole_numbers_are_classes(tmp_path):
     data, splits = load(tmp_path, "x,label\n" + rows)
     assert data.task == "classification" and data.class_names == ["0", "1", "2", "3", "4"]
     assert splits.y_train.dtype == np.int64
-    data, _ = load(tmp_path, "x,value\n" + "".join(f"{i},{i * 0.37:.2f}\n" for i in range(100)))
+    data, _ = load(tmp_path, "x,value\n" + "".join(f"{i},{i * 0.37:.2f}\n" for i in range(100)),
+                   identifiers="keep")   # x numbers the rows
     assert data.task == "regression" and data.target_width == 1
     data, _ = load(tmp_path, "x,label\n" + rows, task="regression")
     assert data.task == "regression"
@@ -348,13 +389,14 @@ def test_auto_task_few_whole_numbers_are_classes(tmp_path):
 
 def test_validation_is_stratified_and_seeded_and_limit_caps(tmp_path):
     rows = "".join(f"{i},{'ab'[i % 4 == 0]}\n" for i in range(200))   # 50 b, 150 a
-    data, splits = load(tmp_path, "x,label\n" + rows, validation_split=0.2)
+    keep = {"identifiers": "keep"}   # x numbers the rows, which shows where they went
+    data, splits = load(tmp_path, "x,label\n" + rows, validation_split=0.2, **keep)
     assert np.bincount(splits.y_val).tolist() == [30, 10]
-    again = load(tmp_path, "x,label\n" + rows, validation_split=0.2)[1]
+    again = load(tmp_path, "x,label\n" + rows, validation_split=0.2, **keep)[1]
     assert np.array_equal(splits.x_val, again.x_val)
-    other = load(tmp_path, "x,label\n" + rows, seed=1, validation_split=0.2)[1]
+    other = load(tmp_path, "x,label\n" + rows, seed=1, validation_split=0.2, **keep)[1]
     assert not np.array_equal(splits.x_val, other.x_val)
-    limited = load(tmp_path, "x,label\n" + rows, limit=17)[1]
+    limited = load(tmp_path, "x,label\n" + rows, limit=17, **keep)[1]
     assert len(limited.x_train) == 17
 
 

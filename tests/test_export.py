@@ -530,7 +530,7 @@ def test_generated_data_sets_have_no_preprocessing(spiral, sine):
 def test_real_fashion_onnx_accuracy_equals_evaluate(real_fashion, repo_root, tmp_path):
     config = tmp_path / "fashion.yaml"
     config.write_text((repo_root / "configs" / "fashion.yaml").read_text()
-                      .replace("datasets/fashion_mnist_images", str(real_fashion)))
+                      .replace("../datasets/fashion_mnist_images", str(real_fashion)))
     run_dir = tmp_path / "run"
     trained_run = run_cli("train", config, "--epochs", "1", "--run-dir", run_dir, "-q")
     assert trained_run.exit_code == 0, trained_run.stderr

@@ -206,7 +206,13 @@ def test_one_hot_width_is_bounded_before_allocating(tmp_path):
         for row in range(rows):
             f.write(",".join(f"a{row}" for _ in range(columns)) + f",{row % 2}\n")
     assert (tmp_path / "ids.csv").stat().st_size < 1_100_000
+    # Every column has a different text in every row: identifiers, left out by default...
     write_config(tmp_path, "{name: csv, path: ids.csv}")
+    refused(tmp_path, 2, "config.yaml: data.features: no columns are left to learn from once the "
+                         "identifiers are left out ('t0', 't1', 't2', 't3', 't4' and 195 more); "
+                         "set data.identifiers: keep to use them")
+    # ... and kept, bounded before the one-hot columns are made.
+    write_config(tmp_path, "{name: csv, path: ids.csv, identifiers: keep}")
     refused(tmp_path, 1, f"{tmp_path / 'ids.csv'}: 1,000 rows x 200,000 inputs is 200,000,000 "
                          "values once encoded, more than the limit of 100,000,000 (set "
                          "NNFS_MAX_TABLE_VALUES to allow more); one-hot encoding 200 text "

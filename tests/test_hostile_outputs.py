@@ -60,7 +60,8 @@ def test_predict_writes_into_a_fifo_and_leaves_it_a_fifo(spiral_copy, rows, tmp_
     assert result.returncode == 0, result.stderr
     assert stat.S_ISFIFO(os.lstat(pipe).st_mode)
     written = drain(reader).decode()
-    assert written.splitlines()[0] == "path,row,prediction,confidence"
+    assert written.splitlines()[0] == ("path,row,prediction,confidence,probability_class 0,"
+                                       "probability_class 1,probability_class 2")
     assert len(written.splitlines()) == 3
     assert tree(tmp_path) == before and not leftovers(tmp_path)
 
@@ -93,7 +94,7 @@ def test_dash_is_standard_output(spiral_copy, rows, tmp_path):
     result = nnfs("predict", rows, "--run", spiral_copy, "--output", "-", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     table = list(csv.reader(io.StringIO(result.stdout)))
-    assert table[0] == ["path", "row", "prediction", "confidence"] and len(table) == 3
+    assert table[0][:4] == ["path", "row", "prediction", "confidence"] and len(table) == 3
     result = nnfs("export", spiral_copy, "--format", "npz", "-o", "-", cwd=tmp_path,
                   stdout=open(tmp_path / "captured", "wb"))
     assert result.returncode == 0, result.stderr
@@ -154,7 +155,7 @@ def test_predict_never_writes_over_its_inputs_or_the_run(spiral_copy, rows, tmp_
     for force in ([], ["--force"]):
         result = nnfs("predict", rows, "--run", spiral_copy, "--output", mine, *force)
         assert result.returncode == 0, result.stderr
-    assert mine.read_text().startswith("path,row,prediction,confidence\n")
+    assert mine.read_text().startswith("path,row,prediction,confidence,probability_class 0,")
 
 
 def test_predict_replaces_an_existing_file_only_with_force(spiral_copy, rows, tmp_path):
@@ -166,7 +167,7 @@ def test_predict_replaces_an_existing_file_only_with_force(spiral_copy, rows, tm
     assert tree(tmp_path) == before
     result = nnfs("predict", rows, "--run", spiral_copy, "--output", out, "--force")
     assert result.returncode == 0, result.stderr
-    assert out.read_text().startswith("path,row,prediction,confidence\n")
+    assert out.read_text().startswith("path,row,prediction,confidence,probability_class 0,")
     assert not leftovers(tmp_path)
 
 
@@ -243,7 +244,7 @@ def test_csv_output_cells_cannot_start_a_formula(hostile_labels, tmp_path):
     assert result.returncode == 0, result.stderr
     with open(out, newline="") as f:
         table = list(csv.reader(f))
-    assert table[0] == ["x", "tag", "note", "prediction", "confidence"]
+    assert table[0][:5] == ["x", "tag", "note", "prediction", "confidence"]
     assert [row[:3] for row in table[1:]] == [
         ["-3.5", "'@SUM(1)", "'=1+2"], ["0.0", "'+cmd", "-2"], ["2.0", "plain", "'-cmd|x"],
         ["4.0", "plain", "ok"]]

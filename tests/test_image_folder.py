@@ -2,6 +2,7 @@
 and test/, RGB, PNG and JPEG of any size, an unreadable file), its cache, EXIF rotation,
 the (channels, height, width) layout, and the Fashion-MNIST folder trained as a folder."""
 
+import csv
 import json
 import os
 import struct
@@ -52,7 +53,7 @@ def test_folder_names_are_the_classes(shapes):
     summary = json.loads((run / "summary.json").read_text())
     assert summary["class_names"] == SHAPES and summary["val_accuracy"] >= 0.85
     assert summary["data_state"] == {"folders": SHAPES, "class_names": SHAPES,
-                                     "size": [16, 16], "color": "gray"}
+                                     "size": [16, 16], "color": "gray", "validation": "split"}
     report = nnfs("evaluate", run, "--json", cwd=run).json()
     assert report["split"] == "validation" and report["samples"] == 15   # 5 of each class
     assert report["accuracy"] == pytest.approx(summary["val_accuracy"])
@@ -79,9 +80,17 @@ def test_predict_pictures_and_folders_with_the_runs_size_and_color(shapes, tmp_p
     output = tmp_path.parent / f"{tmp_path.name}-preds.csv"
     assert nnfs("predict", tmp_path / "00.jpg", tmp_path / "01.jpg", "--run", run,
                 "--output", output).code == 0
-    assert output.read_text().splitlines() == [
-        "path,row,prediction,confidence",
-        *[f"{r['path']},,{r['label']},{r['confidence']:.6g}" for r in results[:2]]]
+    names = [item["label"] for item in sorted(results[0]["top_k"], key=lambda i: i["index"])]
+    written = list(csv.reader(output.open()))
+    assert written[0] == ["path", "row", "prediction", "confidence",
+                          *[f"probability_{name}" for name in names]]
+    for row, result in zip(written[1:], results[:2], strict=True):
+        assert row[:3] == [result["path"], "", result["label"]]
+        ordered = sorted(result["top_k"], key=lambda item: item["index"])
+        # Another batch of pictures: the same figures to float32's last digits.
+        assert list(map(float, row[3:])) == pytest.approx(
+            [result["confidence"], *[item["confidence"] for item in ordered]], rel=1e-4,
+            abs=1e-12)
 
 
 def test_train_and_test_folders_in_rgb(tmp_path):
@@ -101,6 +110,79 @@ def test_train_and_test_folders_in_rgb(tmp_path):
     a, b = nnfs("predict", tmp_path / "a.png", tmp_path / "b.png", "--run", tmp_path / "run",
                 "--json").json()
     assert a["top_k"] != b["top_k"]
+
+
+def split_folders(root):
+    """root/train/, root/val/, root/test/ of the three shapes: 10, 4 and 3 pictures a class."""
+    for split, per_class, seed in (("train", 10, 0), ("val", 4, 1), ("test", 3, 2)):
+        image_folder(root, per_class=per_class, split=split, seed=seed)
+    return root
+
+
+def test_train_val_and_test_folders_are_the_splits(tmp_path):
+    split_folders(tmp_path / "pictures")
+    folder_config(tmp_path, epochs=10)
+    done = nnfs("train", "config.yaml", "--run-dir", "run", cwd=tmp_path)
+    assert done.code == 0, done.stderr
+    # Three classes of shapes, not of folders: val/ validates, test/ tests.
+    assert ("pictures: 30 training, 12 validation and 9 test images of 3 classes (circle, "
+            "cross, square)") in done.stderr
+    assert ("split folders train/, val/ and test/; validating on the pictures of val/ "
+            "(data.validation: auto)") in done.stderr
+    assert "30 training and 12 validation samples" in done.stderr
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["class_names"] == SHAPES and summary["data_state"]["validation"] == "folder"
+    assert summary["test_samples"] == 9
+    report = nnfs("evaluate", tmp_path / "run", "--split", "validation", "--json").json()
+    assert report["samples"] == 12
+    assert report["accuracy"] == pytest.approx(summary["val_accuracy"])
+    assert [row["support"] for row in report["per_class"]] == [4, 4, 4]
+    # validation: split holds out training pictures instead, and says val/ is left aside.
+    (tmp_path / "pictures" / "val").rename(tmp_path / "pictures" / "validation")
+    folder_config(tmp_path, "validation: split\nvalidation_split: 0.2\n", epochs=1)
+    done = nnfs("train", "config.yaml", "--run-dir", "split", cwd=tmp_path)
+    assert done.code == 0, done.stderr
+    assert "24 training and 6 validation samples" in done.stderr
+    assert ("the pictures of validation/ are not used (data.validation: split)"
+            in done.stderr)
+
+
+@pytest.mark.parametrize("stray", ["predict", "val"])
+def test_a_stray_folder_beside_train_is_refused_not_made_a_class(tmp_path, stray):
+    root = split_folders(tmp_path / "pictures")
+    if stray == "val":   # both spellings of the validation folder
+        image_folder(root, per_class=2, split="validation")
+        message = (f"data.path: {root} holds both val/ and validation/; keep one of them as the "
+                   "validation split")
+    else:
+        image_folder(root, per_class=2, split=stray)
+        message = (f"data.path: found train/, val/ and test/ beside 'predict/' in {root}; a "
+                   "folder with train/ may hold only the split folders train/, val/ (or "
+                   "validation/) and test/: move predict/ out of it (or point data.path at a "
+                   "folder of class folders)")
+    folder_config(tmp_path, epochs=1)
+    done = nnfs("train", "config.yaml", "--run-dir", "run", cwd=tmp_path)
+    assert (done.code, done.stderr) == (2, f"Error: config.yaml: {message}\n")
+    assert not (tmp_path / "run").exists()
+
+
+def test_validation_folder_needs_one_and_a_classifier_two_classes(tmp_path):
+    image_folder(tmp_path / "pictures", per_class=4, split="train")
+    folder_config(tmp_path, "validation: folder\n", epochs=1)
+    done = nnfs("train", "config.yaml", "--run-dir", "run", cwd=tmp_path)
+    assert (done.code, done.stderr) == (2, (
+        f"Error: config.yaml: data.validation: folder needs a val/ (or validation/) folder "
+        f"beside train/ in {tmp_path / 'pictures'}\n"))
+    one = tmp_path / "one"
+    image_folder(one, per_class=4)
+    for kind in SHAPES[1:]:
+        for path in (one / kind).iterdir():
+            path.unlink()
+        (one / kind).rmdir()
+    config(tmp_path, "name: image_folder\npath: one\nsize: [16, 16]", classifier(1), epochs=1)
+    done = nnfs("train", "config.yaml", "--run-dir", "run", cwd=tmp_path)
+    assert (done.code, done.stderr) == (1, (
+        f"Error: {one}: one class folder ('circle'); a classifier needs at least 2 classes\n"))
 
 
 def test_an_unreadable_file_is_named_or_skipped(tmp_path):
@@ -128,10 +210,10 @@ def test_an_unreadable_file_is_named_or_skipped(tmp_path):
     (lambda root: (root / "square").mkdir(), 1, "{root}/square: no images in this class folder"),
     (lambda root: root.mkdir(), 1,
      "{root}: no class subfolders; expected one folder of images per class (roses/, tulips/, "
-     "...), or train/ and test/ folders holding them"),
+     "...), or a train/ folder of them (with val/ and test/ beside it)"),
     (lambda root: (root / "train").mkdir(parents=True), 1,
      "{root}/train: no class subfolders; expected one folder of images per class (roses/, "
-     "tulips/, ...), or train/ and test/ folders holding them"),
+     "tulips/, ...), or a train/ folder of them (with val/ and test/ beside it)"),
 ], ids=["empty-class", "no-subfolders", "empty-train"])
 def test_bad_folders(tmp_path, arrange, code, message):
     root = tmp_path / "pictures"

@@ -31,11 +31,16 @@ from nnfs_cli.threads import with_default_threads
               help="Also take the files in the folders inside each DIR.")
 @click.option("--output", type=click.Path(allow_dash=True),
               help="Also write the predictions to this CSV file: the rows of CSV inputs with "
-              "prediction (and confidence) columns added, else one line per input (- : "
-              "standard output, instead of the lines).")
+              "prediction columns added (for classifiers confidence and a probability_<class> "
+              "column per class), else one line per input. The lines are still printed "
+              "(--quiet leaves them out; - : standard output, instead of the lines).")
 @click.option("--force", is_flag=True, help="Replace an existing file named by --output.")
+@click.option("--quiet", "-q", is_flag=True,
+              help="Print no predictions (with --output, the file holds them); errors are "
+              "still printed.")
 @with_default_threads
-def predict(inputs, run_dir, top_k, as_json, invert, prepare, best, recursive, output, force):
+def predict(inputs, run_dir, top_k, as_json, invert, prepare, best, recursive, output, force,
+            quiet):
     """Classify pictures with a run on pictures (Fashion-MNIST, image folders), or predict
     rows with a run on rows: for a csv run, CSV files with the training file's columns (the
     target column may be there and is ignored); for others, .npy or .csv rows of features.
@@ -46,7 +51,7 @@ def predict(inputs, run_dir, top_k, as_json, invert, prepare, best, recursive, o
     Example:
       nnfs predict examples/pants.png
       nnfs predict shirt.jpg photos/ --recursive
-      nnfs predict patients.csv --run runs/patients-20261127-101500 --output preds.csv
+      nnfs predict patients.csv --run runs/patients-20261127-101500 --output preds.csv -q
       nnfs predict points.csv --run runs/spiral-20261127-101500 --top-k 2 --json
     """
     from nnfs_cli import api
@@ -64,9 +69,12 @@ def predict(inputs, run_dir, top_k, as_json, invert, prepare, best, recursive, o
     target = None if output is None else prediction.output_for(run, inputs, recursive, output,
                                                                 force, as_json)
     results, errors = prediction.predict(run, inputs, top_k, invert, recursive, target, prepare)
+    if not quiet and (target is None or not target.to_stdout):   # else stdout holds the CSV
+        click.echo(prediction.render(results, as_json), nl=False)
+    # Every good input is predicted, then each bad one named (and exit 1).
     for message in errors:
         click.echo(f"{NnfsError.prefix}{message}", err=True)
-    if target is None or not target.to_stdout:   # else the CSV is what stdout holds
-        click.echo(prediction.render(results, as_json), nl=False)
+    if target is not None and not target.to_stdout:
+        click.echo(f"wrote {count(len(results), 'prediction')} to {target.path}", err=True)
     if errors:
         click.get_current_context().exit(1)

@@ -56,11 +56,29 @@ class TrainingOptions:
         "early_stopping": EarlyStopping,
         "clip_norm": validators.optional(validators.positive),
         "clip_value": validators.optional(validators.positive),
+        "class_weight": validators.optional(lambda value: _class_weight(value)),
     }
 
     def __init__(self, epochs=10, batch_size=None, shuffle=True, print_every=1,
-                 checkpoint_seconds=10.0, early_stopping=None, clip_norm=None, clip_value=None):
+                 checkpoint_seconds=10.0, early_stopping=None, clip_norm=None, clip_value=None,
+                 class_weight=None):
         pass
+
+
+_class_weights = validators.mapping_of(lambda label, weight: validators.positive(weight),
+                                       "balanced or a mapping {class: weight}")
+
+
+def _class_weight(value):
+    """`training.class_weight`: balanced (n / (classes * rows of the class), from the
+    training rows), or {class name: weight > 0}, 1 for the classes it leaves out; which
+    classes there are is checked once the data has loaded (components.class_weights)."""
+    if isinstance(value, str):
+        if value != "balanced":
+            raise ValueError(f"expected balanced or a mapping {{class: weight}}, got "
+                             f"{validators.show(value)}")
+        return value
+    return _class_weights(value)
 
 
 class Logging:
@@ -160,6 +178,9 @@ def _metric_names(value):
 def _check(path, value, check, problems):
     try:
         return check(value)
+    except validators.KeyProblem as error:
+        problems.append(f"{path}.{error.key}: {error}")
+        return None
     except ValueError as error:
         problems.append(f"{path}: {error}")
         return None
@@ -267,6 +288,9 @@ def _check_consistency(config, problems):
         # the classes only after: the stack's shapes and size are checked now, before a
         # picture is decoded, and its outputs once the data has loaded.
         problems.extend(shape_problems(layers, data))
+    if config["training"].get("class_weight") is not None and loss.task != "classification":
+        problems.append(f"training.class_weight: weighs the classes of a classification loss; "
+                        f"{loss.name} is a regression loss")
     metric = config.get("metric")
     if metric is None:
         config["metric"] = {"name": loss.default_metric}

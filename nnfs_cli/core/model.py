@@ -78,14 +78,18 @@ class Model:
             x = layer.forward(x, training)
         return x
 
-    def backward(self, output, y_true):
-        """Fill every layer's grads for the mean loss of `output` against `y_true`."""
+    def backward(self, output, y_true, sample_weight=None):
+        """Fill every layer's grads for the mean loss of `output` against `y_true`; with
+        `sample_weight` (n,), of the mean of the samples' losses times their weights."""
         layers = self.layers
         if self.fused:
             dvalues = self.loss.fused_backward(output, y_true)
             layers = layers[:-1]
         else:
             dvalues = self.loss.backward(output, y_true)
+        if sample_weight is not None:
+            dvalues = dvalues * sample_weight.astype(dvalues.dtype).reshape(
+                (-1,) + (1,) * (dvalues.ndim - 1))
         for position in range(len(layers) - 1, -1, -1):
             dvalues = layers[position].backward(dvalues, need_dinputs=position > 0)
 

@@ -51,17 +51,26 @@ class InputPreprocessing:
     layout      what those raw values are, in words (kept in exported models)
     subtract, divide   floats, or float32 arrays that broadcast against raw_shape (one value
                 per feature for fitted scaling); divide has no zeros
+    fill        None, or a float32 array of raw_shape: what a missing (NaN) raw value becomes
+                before the scaling (the training rows' mean, median or most frequent value);
+                NaN where nothing is filled in
+    columns     None, or one {"name", "kind": "number" | "category", "column", "category"}
+                per raw value: which column of the data files it is (a category's 0/1)
     """
 
     raw_shape: tuple
     layout: str
     subtract: object = 0.0
     divide: object = 1.0
+    fill: object = None
+    columns: list = None
 
     def apply(self, raw, shape):
         """Raw samples (n, *raw_shape) -> float32 model inputs (n, *shape), as training
-        computed them: subtract, then divide, in float32."""
+        computed them: missing values filled, subtract, then divide, in float32."""
         x = np.asarray(raw, dtype=np.float32).reshape((-1, *self.raw_shape))
+        if self.fill is not None:
+            x = np.where(np.isnan(x), np.asarray(self.fill, dtype=np.float32), x)
         x = x - np.asarray(self.subtract, dtype=np.float32)
         x /= np.asarray(self.divide, dtype=np.float32)
         return x.reshape((len(x), *shape))
@@ -99,6 +108,8 @@ class Dataset:
     path_options  the options that name files or folders; a run records them as absolute paths
     notes         lines saying what `load` found (rows, classes, skipped files), which the run
                   prints with its summary
+    rows_used     None, or {file's split ("train", "test"): {"path", "rows": in the file,
+                  "used": after the rows with missing cells were dropped}}, set by `load`
     Data sets that learn these from their files set them in `load`.
     """
 
@@ -114,6 +125,7 @@ class Dataset:
     test_split = False
     path_options = ()
     notes = ()
+    rows_used = None
     # predict refuses a near-uniform picture: nothing in Fashion-MNIST looks like one, but
     # a folder of one's own pictures may have a class of them (sky, empty shelves...)
     refuses_blank_pictures = True
@@ -238,10 +250,12 @@ class Dataset:
 
 
 def make_splits(x, y, x_test=None, y_test=None, seed=0, validation="split",
-                validation_split=0.1, limit=None, stratify=True, wrap=None, noun="samples"):
+                validation_split=0.1, limit=None, stratify=True, wrap=None, noun="samples",
+                x_val=None, y_val=None):
     """Splits from training (and test) arrays: both shuffled with a Generator seeded by `seed`,
     then a seeded validation part held out of the training samples (stratified by class when
-    `stratify`), or the test samples used for validation (`validation: test`); each split
+    `stratify`), the test samples used for validation (`validation: test`), or validation
+    arrays of their own (`validation: folder`: x_val, y_val, shuffled too); each split
     capped at `limit` samples. `wrap` turns each x into what the model reads (once per array);
     `noun` names the samples in messages ("images", "rows").
 
@@ -258,7 +272,10 @@ def make_splits(x, y, x_test=None, y_test=None, seed=0, validation="split",
         # Test files are often sorted by class: shuffle them too, so a `limit` keeps every class.
         test_order = rng.permutation(len(x_test))
         x_test, y_test = x_test[test_order], y_test[test_order]
-    if validation == "test":
+    if validation == "folder":
+        val_order = rng.permutation(len(x_val))
+        x_val, y_val = x_val[val_order], y_val[val_order]
+    elif validation == "test":
         x_val, y_val = x_test, y_test
     else:
         val = (stratified_indices(y, validation_split, rng) if stratify else

@@ -1,8 +1,9 @@
 """The `image_folder` data set: pictures in one folder per class (roses/, tulips/, ...), or
-train/ and test/ folders each holding such class folders. Any format OpenCV decodes (judged
-by content), EXIF rotation applied, fitted into `size` without distortion, gray or RGB;
-decoded once and cached beside the data (image_files.py). Scaled as the book scales
-Fashion-MNIST, (x - 127.5) / 127.5."""
+split folders each holding such class folders: train/, with val/ (or validation/) and test/
+beside it (the Keras, PyTorch and Kaggle layout); any other folder beside train/ is refused,
+never taken for a class. Any format OpenCV decodes (judged by content), EXIF rotation
+applied, fitted into `size` without distortion, gray or RGB; decoded once and cached beside
+the data (image_files.py). Scaled as the book scales Fashion-MNIST, (x - 127.5) / 127.5."""
 
 import os
 from pathlib import Path
@@ -17,9 +18,11 @@ from nnfs_cli.data.image_files import (CENTRE, ImageTree, ScaledImages, decode_p
 from nnfs_cli.errors import ConfigError, DataError
 from nnfs_cli.registry import DATASETS
 
-SPLIT_FOLDERS = ("train", "test")
-EXPECTED = ("expected one folder of images per class (roses/, tulips/, ...), or train/ and "
-            "test/ folders holding them")
+# The split folders beside train/, by the split they hold.
+SPLIT_FOLDERS = {"train": "train", "val": "validation", "validation": "validation",
+                 "test": "test"}
+EXPECTED = ("expected one folder of images per class (roses/, tulips/, ...), or a train/ "
+            "folder of them (with val/ and test/ beside it)")
 
 
 @DATASETS.register("image_folder")
@@ -35,14 +38,14 @@ class ImageFolder(Dataset):
         "size": validators.image_size,
         "color": validators.one_of("gray", "rgb"),
         "validation_split": validators.open_fraction,
-        "validation": validators.one_of("split", "test"),
+        "validation": validators.one_of("auto", "folder", "split", "test"),
         "limit": validators.optional(validators.positive_int),
         "class_names": validators.optional(validators.list_of(validators.text, "a list of names")),
         "skip_unreadable": validators.boolean,
     }
 
     def __init__(self, path, size=(28, 28), color="gray", validation_split=0.1,
-                 validation="split", limit=None, class_names=None, skip_unreadable=False):
+                 validation="auto", limit=None, class_names=None, skip_unreadable=False):
         self.path, self.size, self.color = path, tuple(size), color
         self.validation_split, self.validation, self.limit = validation_split, validation, limit
         self.names, self.skip_unreadable = class_names, skip_unreadable
@@ -62,16 +65,27 @@ class ImageFolder(Dataset):
         splits = _split_folders(root)
         folders = _class_folders(root / splits["train"])
         if self.learnt is None:
+            if len(folders) < 2:
+                raise DataError(f"{root / splits['train']}: one class folder "
+                                f"({folders[0]!r}); a classifier needs at least 2 classes")
             self._adopt({"folders": folders, "class_names": self._names(root, folders),
-                         "size": list(self.size), "color": self.color})
+                         "size": list(self.size), "color": self.color,
+                         "validation": self._validation(root, splits)})
         elif folders != self.learnt["folders"]:
             raise DataError(f"{root} has the class folders {', '.join(folders)}, but the run "
                             f"was trained on {', '.join(self.learnt['folders'])}")
-        if "test" in splits:
-            extra = sorted(set(_class_folders(root / "test", required=False)) - set(folders))
-            if extra:
-                raise DataError(f"{root / 'test' / extra[0]}: a class folder that "
-                                f"{root / 'train'} does not have")
+        validation = self.learnt.get("validation") or self._validation(root, splits)
+        if validation == "folder" and "validation" not in splits:
+            raise DataError(f"{root}: no val/ folder beside train/, which this run validated on")
+        if validation != "folder":
+            splits.pop("validation", None)
+        for split in ("validation", "test"):
+            if split in splits:
+                folder = root / splits[split]
+                extra = sorted(set(_class_folders(folder, required=False)) - set(folders))
+                if extra:
+                    raise DataError(f"{folder / extra[0]}: a class folder that "
+                                    f"{root / 'train'} does not have")
         for folder in folders:   # before decoding anything
             if not _has_files(root / splits["train"] / folder):
                 raise DataError(f"{root / splits['train'] / folder}: no images in this class "
@@ -86,9 +100,23 @@ class ImageFolder(Dataset):
             empty = root / splits["train"] / folders[int(np.argmin(counts))]
             raise DataError(f"{empty}: no readable images in this class folder")
         x_test, y_test = arrays.get("test", (None, None))
-        self.notes = self._describe(tree, len(x), x_test)
-        return make_splits(x, y, x_test, y_test, seed, self.validation, self.validation_split,
-                           self.limit, wrap=ScaledImages)
+        x_val, y_val = arrays.get("validation", (None, None))
+        if x_val is not None and not len(x_val):
+            raise DataError(f"{root / splits['validation']}: no images in its class folders")
+        self.notes = self._describe(tree, root, splits, validation, len(x), x_val, x_test)
+        return make_splits(x, y, x_test, y_test, seed, validation, self.validation_split,
+                           self.limit, wrap=ScaledImages, noun="images", x_val=x_val,
+                           y_val=y_val)
+
+    def _validation(self, root, splits):
+        """What validates: `folder` (val/) when the option is auto and there is one, else the
+        option (auto without a val/ folder: a split of the training pictures)."""
+        if self.validation == "folder" and "validation" not in splits:
+            raise ConfigError([f"data.validation: folder needs a val/ (or validation/) folder "
+                               f"beside train/ in {root}"])
+        if self.validation == "auto":
+            return "folder" if "validation" in splits else "split"
+        return self.validation
 
     def _names(self, root, folders):
         if self.names is None:
@@ -103,11 +131,24 @@ class ImageFolder(Dataset):
         self.class_names = list(learnt["class_names"])
         self.classes = len(self.class_names)
 
-    def _describe(self, tree, train, x_test):
+    def _describe(self, tree, root, splits, validation, train, x_val, x_test):
         names = ", ".join(self.class_names[:10]) + (", ..." if self.classes > 10 else "")
-        test = f" and {len(x_test)} test" if x_test is not None else ""
-        notes = [f"{self.path}: {train} training{test} images of {self.classes} classes "
+        counts = [f"{train} training"] + (
+            [f"{len(x_val)} validation"] if x_val is not None else []) + (
+            [f"{len(x_test)} test"] if x_test is not None else [])
+        notes = [f"{self.path}: {_and(counts)} images of {self.classes} classes "
                  f"({names}), fitted into {self.size[1]}x{self.size[0]} {self.color}"]
+        if splits["train"]:
+            found = _found_splits(root)
+            used = {"folder": f"the pictures of {splits.get('validation')}/",
+                    "split": f"a seeded {self.validation_split:g} of the training pictures",
+                    "test": "the test pictures"}[validation]
+            notes.append(f"split folders {_and([f'{name}/' for name in found])}; validating "
+                         f"on {used} (data.validation: {self.validation})")
+            unused = [name for name in found if SPLIT_FOLDERS[name] == "validation"]
+            if validation != "folder" and unused:
+                notes.append(f"the pictures of {unused[0]}/ are not used (data.validation: "
+                             f"{validation})")
         if tree.skipped:
             path, reason = tree.skipped[0]
             notes.append(f"skipped {len(tree.skipped)} unreadable file(s) (skip_unreadable), "
@@ -152,7 +193,10 @@ class ImageFolder(Dataset):
 
 
 def _split_folders(root):
-    """{"train": "train", "test": "test"} for a train/ and test/ layout, else {"train": ""}."""
+    """{split: its folder}: {"train": "train", "validation": "val", "test": "test"} (those
+    there) when root holds train/, else {"train": ""}, root being the class folders.
+    ConfigError (data.path) for any other folder beside train/: a third folder must never
+    become a class of which folder a picture is in."""
     if not root.exists():
         raise DataError(f"{root}: no such folder")
     if not root.is_dir():
@@ -160,11 +204,34 @@ def _split_folders(root):
     found = set(_subfolders(root))
     if not found:
         raise DataError(f"{root}: no class subfolders; {EXPECTED}")
-    if found <= set(SPLIT_FOLDERS):
-        if "train" not in found:
-            raise DataError(f"{root}: has test/ but no train/; {EXPECTED}")
-        return {split: split for split in SPLIT_FOLDERS if split in found}
-    return {"train": ""}
+    if "train" not in found:
+        if found <= set(SPLIT_FOLDERS):
+            have = ", ".join(f"{name}/" for name in sorted(found))
+            raise DataError(f"{root}: has {have} but no train/; {EXPECTED}")
+        return {"train": ""}
+    splits = _found_splits(root)
+    stray = sorted(found - set(SPLIT_FOLDERS))
+    if stray:
+        beside = _and([f"{name}/" for name in splits])
+        raise ConfigError([f"data.path: found {beside} beside {stray[0] + '/'!r} in {root}; a "
+                           "folder with train/ may hold only the split folders train/, val/ "
+                           f"(or validation/) and test/: move {stray[0]}/ out of it (or point "
+                           "data.path at a folder of class folders)"])
+    if "val" in found and "validation" in found:
+        raise ConfigError([f"data.path: {root} holds both val/ and validation/; keep one of "
+                           "them as the validation split"])
+    return {SPLIT_FOLDERS[name]: name for name in splits}
+
+
+def _and(items):
+    """`a`, `a and b`, `a, b and c`."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _found_splits(root):
+    """The split folders in root, in the order train, val/validation, test."""
+    found = set(_subfolders(root))
+    return [name for name in SPLIT_FOLDERS if name in found]
 
 
 def _class_folders(folder, required=True):

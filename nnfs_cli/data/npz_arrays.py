@@ -12,7 +12,7 @@ from nnfs_cli.data.dataset import Dataset, InputPreprocessing, make_splits
 from nnfs_cli.data.npy import Npz, load_npy
 from nnfs_cli.data.rows import Rows, read_numbered_rows
 from nnfs_cli.data.tables import is_integral, number_name
-from nnfs_cli.errors import ConfigError, DataError
+from nnfs_cli.errors import ConfigError, DataError, show
 from nnfs_cli.registry import DATASETS
 
 AUTO_CLASSES = 20   # task: auto takes float targets of at most this many whole numbers for classes
@@ -92,8 +92,8 @@ class NpzArrays(Dataset):
         labels = _labels(y, self.path, self.keys["y"])
         values = np.unique(labels)
         if len(values) < 2:
-            raise DataError(f"{self.path}: {self.keys['y']} holds one class only; a classifier "
-                            "needs two or more")
+            raise DataError(f"{self.path}: {self.keys['y']} holds one class only "
+                            f"({show(values[0].item())}); a classifier needs at least 2 classes")
         text = values.dtype.kind in "US"
         learnt["class_values"] = (values.tolist() if text or values.dtype.kind in "iu"
                                   else [float(v) for v in values])

@@ -20,6 +20,7 @@ class Rows:
     lines: list = None        # each row's line in the file, for tables with a header
     header: list = None       # the file's columns and its rows as text, for --output
     cells: list = None
+    errors: list = None       # "file:line: problem" of each row that could not be read
 
 
 def read_rows(path, n_inputs):

@@ -26,6 +26,7 @@ class Table:
     cells: np.ndarray
     lines: np.ndarray
     header_line: int = 1
+    blank: list = field(default_factory=list)   # the columns whose header cell was empty
     _parsed: dict = field(default_factory=dict, repr=False)
     _index: dict = field(default=None, repr=False)
 
@@ -34,7 +35,8 @@ class Table:
 
     def subset(self, rows):
         """The table of row numbers `rows` only."""
-        return Table(self.path, self.header, self.cells[rows], self.lines[rows], self.header_line)
+        return Table(self.path, self.header, self.cells[rows], self.lines[rows], self.header_line,
+                     self.blank)
 
     def where(self, row):
         """`file:line` of row number `row`."""
@@ -93,16 +95,33 @@ def read_table(path, delimiter=",", limit=None, limit_name=None):
         raise DataError(f"{path}: the file is empty; expected a header line and rows of values")
     header_line = lines[kept[0]]
     header = _header(rows[kept[0]], path, header_line)
+    blank = [name for name, cell in zip(header, rows[kept[0]]) if not cell.strip()]
     kept = kept[1:]
     if not len(kept):
         raise DataError(f"{path}: no rows after the header line")
+    if len(header) == 1:
+        _check_delimiter(path, header_line, delimiter.join(rows[kept[0]]), header[0], delimiter)
     ragged = kept[lengths[kept] != len(header)]
     if len(ragged):
         first = ragged[0]
         raise DataError(f"{path}:{lines[first]}: {_count(lengths[first], 'value')}, but the "
                         f"header has {_count(len(header), 'column')}")
     cells = np.array([rows[index] for index in kept], dtype=object)
-    return Table(path, header, cells, lines[kept], int(header_line))
+    return Table(path, header, cells, lines[kept], int(header_line), blank=blank)
+
+
+DELIMITERS = (",", ";", "\t", "|")
+
+
+def _check_delimiter(path, line, first_row, name, delimiter):
+    """A header of one column that another delimiter splits as it splits the first row (its
+    cells joined again) is a file written with that delimiter: say so, rather than miss every
+    column or count the first row's values against one column later."""
+    for other in DELIMITERS:
+        if other != delimiter and 2 <= name.count(other) + 1 == first_row.count(other) + 1:
+            raise DataError(f"{path}:{line}: the header has one column {name!r}; is the "
+                            f"delimiter {other!r}? (the file is read with data.delimiter: "
+                            f"{delimiter!r})")
 
 
 def table_of_records(records, columns, path="<rows>"):

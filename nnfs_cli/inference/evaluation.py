@@ -40,6 +40,7 @@ def evaluate_run(run, split=None, batch_size=None):
     scores = components.scoring(config, run.data, run.model).fresh()
     loss, accuracy = evaluate(run.model, metric, x, y, batch_size, scores)
     report = {"split": split, "samples": len(x), "params": run.params_path.name, "loss": loss}
+    report.update(_rows(run.data.rows_used, split))
     outputs = run.outputs(x, batch_size)
     if run.task == "regression":
         # On the targets' own scale (a csv data set may standardise them inside).
@@ -75,6 +76,28 @@ def reload_splits(run):
     except ConfigError as error:   # the run's own config no longer fits its data files
         raise NnfsError("\n".join(f"{run.path / 'config.yaml'}: {problem}"
                                    for problem in error.problems)) from None
+
+
+def _rows(rows_used, split):
+    """{"file_rows", "dropped_rows"}: the rows of the file `split` comes from, and how many
+    of them had missing cells and were dropped (data.missing: drop); {} for data sets of no
+    rows."""
+    counts = (rows_used or {}).get("test" if split == "test" else "train")
+    if counts is None:
+        return {}
+    return {"file_rows": counts["rows"], "dropped_rows": counts["rows"] - counts["used"]}
+
+
+def rows_line(report):
+    """`66 of 69 test rows scored; 3 had missing cells`, or None when no row was dropped."""
+    dropped = report.get("dropped_rows")
+    if not dropped:
+        return None
+    if report["split"] == "test":
+        return (f"{report['samples']} of {report['file_rows']} test rows scored; {dropped} had "
+                "missing cells (data.missing: drop)")
+    return (f"{dropped} of the training file's {report['file_rows']} rows had missing cells "
+            "and were dropped before the validation split (data.missing: drop)")
 
 
 def per_class(matrix, names):
@@ -118,13 +141,15 @@ def format_report(report):
     """The lines `nnfs evaluate` prints."""
     head = f"{report['split']} split, {report['samples']} samples ({report['params']}): " \
            f"loss {report['loss']:.4f}"
+    rows = [line for line in [rows_line(report)] if line]
     if "mse" in report:
         return [head + f"  r2 {report['r2']:.4f}" if report.get("r2") is not None else head,
+                *rows,
                 f"mae {report['mae']:.6g}  rmse {report['rmse']:.6g}  mse {report['mse']:.6g}  "
                 f"(on the target's own scale)",
                 f"book_accuracy {report['book_accuracy']:.4f} (outputs within "
                 f"{report['book_accuracy_tolerance']:.6g} of the target, the book's measure)"]
-    lines = [head + f"  accuracy {report['accuracy']:.4f}"]
+    lines = [head + f"  accuracy {report['accuracy']:.4f}", *rows]
     extra = [f"{key} {value:.4f}" for key, value in report.items() if key not in
              ("split", "samples", "params", "loss", "accuracy", "per_class", "confusion_matrix")
              and isinstance(value, float)]

@@ -213,7 +213,11 @@ def predict(run, args, top_k=3, invert="auto", recursive=False, output=None, pre
         if not isinstance(x, Rows):
             names.append({"path": str(path)})
             x = Rows(x.reshape(1, -1))
+        elif not len(x.x):   # no row could be read: each is named among the errors
+            errors.extend(x.errors or ())
+            continue
         else:   # rows, named `file:N`: by their line in a CSV file, from 1 in a .npy
+            errors.extend(x.errors or ())   # rows that cannot be read: the others are predicted
             if x.header is not None:   # a table's rows, written back by --output
                 tables.append((x, len(names)))
             names += [{"path": str(path), "row": line} for line in (
@@ -221,10 +225,12 @@ def predict(run, args, top_k=3, invert="auto", recursive=False, output=None, pre
         blocks.append(x.x.reshape(-1, run.n_inputs))
     if not blocks:
         return [], errors
-    results = describe(run, run.outputs(np.concatenate(blocks), BATCH), names, top_k)
+    outputs = run.outputs(np.concatenate(blocks), BATCH)
+    results = describe(run, outputs, names, top_k)
     if output is not None:
         from nnfs_cli.inference.predictions_csv import write_predictions
-        write_predictions(output, results, tables)
+        probabilities = None if run.task == "regression" else run.class_scores(outputs)
+        write_predictions(output, results, tables, probabilities, run.class_names)
     return results, errors
 
 

@@ -1,8 +1,9 @@
 """`nnfs predict --output FILE.csv`: the predictions as a CSV file, written atomically.
 
 Rows of CSV tables that share one header are written back as they were, with a `prediction`
-column (and `confidence` for classifiers) added; any other inputs (pictures, .npy rows) give
-one line each with their path and row.
+column added (for classifiers `confidence`, then one `probability_<class>` column per class
+in class order, as scikit-learn's predict_proba gives them); any other inputs (pictures,
+.npy rows) give one line each with their path and row.
 
 A text cell that a spreadsheet would take for a formula (starting with =, +, -, @, a tab or
 a carriage return: a class name `=HYPERLINK(...)`, a crafted cell of an input) is written
@@ -20,28 +21,36 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
-def write_predictions(output, results, tables):
+def write_predictions(output, results, tables, probabilities=None, class_names=None):
     """Write `results` (prediction.predict's, in input order) to `output` (a path, written
     atomically, or an atomic.Output); `tables` are (Rows read from a CSV table, index of its
-    first result)."""
+    first result); `probabilities` (results, classes) are a classifier's class scores, in
+    the order of `class_names`."""
     if not results:
         return
     classify = "label" in results[0]
+    added = ["prediction", "confidence"] if classify else ["prediction"]
+    if classify and probabilities is not None:
+        added += [f"probability_{name}" for name in class_names]
     buffer = io.StringIO()
     writer = _Defused(csv.writer(buffer, lineterminator="\n"))
     headers = {tuple(rows.header) for rows, _ in tables}
+
+    def predicted(index):
+        cells = _predicted(results[index], classify)
+        if classify and probabilities is not None:
+            cells += [f"{value:.6g}" for value in probabilities[index]]
+        return cells
     if len(headers) == 1 and sum(len(rows.cells) for rows, _ in tables) == len(results):
         header = list(tables[0][0].header)
-        added = _new_names(header, ["prediction", "confidence"] if classify else ["prediction"])
-        writer.writerow(header + added)
+        writer.writerow(header + _new_names(header, added))
         for rows, first in tables:
             for offset, cells in enumerate(rows.cells):
-                writer.writerow(list(cells) + _predicted(results[first + offset], classify))
+                writer.writerow(list(cells) + predicted(first + offset))
     else:
-        writer.writerow(["path", "row", "prediction"] + (["confidence"] if classify else []))
-        for result in results:
-            writer.writerow([result["path"], result.get("row", "")]
-                            + _predicted(result, classify))
+        writer.writerow(["path", "row"] + _new_names(["path", "row"], added))
+        for index, result in enumerate(results):
+            writer.writerow([result["path"], result.get("row", "")] + predicted(index))
     try:
         atomic.write_to(output, buffer.getvalue().encode("utf-8"))
     except atomic.WriteError:

@@ -19,23 +19,86 @@ def dataset(config):
     return DATASETS.create(config["data"])
 
 
-def with_absolute_paths(config):
+def with_absolute_paths(config, source=None):
     """(config with the data set's relative file and folder options made absolute, the
-    [(option, absolute path)] changed): a run then finds its data from any folder."""
+    [(option, absolute path, where, the value as given)] changed): a run then finds its data from any folder.
+
+    A relative path written in the config file `source` is relative to the file's folder
+    when it exists there, else to the current folder when it exists there; when it exists
+    in neither, the config's folder is taken (a download lands there, an error names it).
+    A path the file does not hold (a default, a --set override, a sweep's value, a config
+    given as a dict) is relative to the current folder. `where` says which folder was used:
+    "config" or "current"."""
     config = copy.deepcopy(config)
+    written = _written_data_options(source)
     changed = []
     for option in DATASETS.get(config["data"]["name"]).path_options:
         value = config["data"].get(option)
-        if isinstance(value, str) and not os.path.isabs(os.path.expanduser(value)):
-            config["data"][option] = os.path.abspath(os.path.expanduser(value))
-            changed.append((option, config["data"][option]))
+        if not isinstance(value, str):
+            continue
+        expanded = os.path.expanduser(value)
+        if os.path.isabs(expanded):
+            continue
+        here = os.path.abspath(expanded)
+        where = "current"
+        if written.get(option) == value:
+            beside = os.path.abspath(os.path.join(os.path.dirname(str(source)), expanded))
+            if beside != here and (os.path.exists(beside) or not os.path.exists(here)):
+                here, where = beside, "config"
+            elif beside == here:
+                where = "config"
+        config["data"][option] = here
+        changed.append((option, here, where, value))
     return config, changed
+
+
+def path_notes(changed, source):
+    """The log lines of with_absolute_paths: each option's absolute path, and which folder
+    it was taken relative to when the config's folder is not the current one."""
+    folder = os.path.abspath(os.path.dirname(str(source))) if source else None
+    notes = []
+    for option, path, where, _ in changed:
+        line = f"data.{option} is recorded in the run as {path}"
+        if folder is not None and folder != os.getcwd():
+            line += (" (relative to the config's folder)" if where == "config" else
+                     f" (relative to the current folder: not in the config's folder {folder})")
+        notes.append(line)
+    return notes
+
+
+def missing_path_notes(changed, source):
+    """Lines for the paths that exist in neither folder, said before the data loads (whose
+    error then names the config's folder): where else nnfs looked."""
+    if source is None:
+        return []
+    folder = os.path.abspath(os.path.dirname(str(source)))
+    return [f"data.{option}: {value} is in neither the config's folder ({folder}) nor the "
+            f"current folder ({os.getcwd()}); looking for {path}"
+            for option, path, where, value in changed
+            if where == "config" and not os.path.exists(path) and folder != os.getcwd()]
+
+
+def _written_data_options(source):
+    """{option: value} of the data mapping the config file `source` holds; {} without one."""
+    if source is None:
+        return {}
+    from nnfs_cli import files
+    from nnfs_cli.config.loading import decode, parse_yaml
+    try:
+        raw = parse_yaml(decode(files.read_bytes(source, limits.CONFIG_BYTES), str(source)),
+                         str(source))
+    except (NnfsError, OSError):
+        return {}
+    data = raw.get("data")
+    return data if isinstance(data, dict) else {}
 
 
 def load_data(config, reporter, download=True, source=None):
     """(data set, its Splits) of the resolved `config`, downloaded if missing and
     `download`; a data option that does not fit the files is a ConfigError naming `source`.
-    For the tools that train no run (gradcheck, lr-find)."""
+    For the tools that train no run (gradcheck, lr-find); relative data paths are found as
+    a run finds them (with_absolute_paths)."""
+    config, _ = with_absolute_paths(config, source)
     data = dataset(config)
     data.ensure_available(download, reporter)
     try:
@@ -47,6 +110,34 @@ def load_data(config, reporter, download=True, source=None):
     if len(splits.x_train) == 0:
         raise NnfsError(f"data set {data.name} gave no training samples")
     return data, splits
+
+
+def class_weights(config, data, y_train, source=None):
+    """(float32 weight per class in class order, the log line) of `training.class_weight`
+    for the training targets `y_train` (class indices); (None, None) without one. A class
+    the mapping names that the data does not have is a ConfigError naming its key."""
+    asked = config["training"].get("class_weight")
+    if asked is None:
+        return None, None
+    names = [str(name) for name in data.class_names or range(data.classes)]
+    counts = np.bincount(np.asarray(y_train, dtype=np.intp), minlength=len(names))
+    if asked == "balanced":
+        # scikit-learn's and Keras's "balanced": n / (classes * rows of the class); a class
+        # with no training rows gets 1 (it has no rows to weigh).
+        weights = np.where(counts > 0, len(y_train) / (len(names) * np.maximum(counts, 1)), 1.0)
+        how = "balanced (rows / (classes x rows of the class), from the training rows)"
+    else:
+        unknown = [key for key in asked if key not in names]
+        if unknown:
+            raise ConfigError([f"training.class_weight.{key}: no class {key!r}; the classes "
+                               f"are {', '.join(names[:20])}" for key in unknown], source)
+        weights = np.array([asked.get(name, 1.0) for name in names], dtype=np.float64)
+        how = "as given (1 for a class not named)"
+    shown = ", ".join(f"{name} {weight:.3g} ({count} rows)"
+                      for name, weight, count in zip(names[:20], weights, counts))
+    line = (f"class_weight: {how}: {shown}{', ...' if len(names) > 20 else ''}; the training "
+            "loss is weighted, the validation loss is not")
+    return weights.astype(np.float32), line
 
 
 def rngs(seed):

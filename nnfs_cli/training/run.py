@@ -48,19 +48,22 @@ def train(config, run_dir, reporter, download=True, source=None, on_epoch_end=No
     if config["logging"]["tensorboard"]:
         from nnfs_cli.training.tensorboard import summary_writer
         summary_writer()   # the one line that says what to install, before any work
-    config, changed = components.with_absolute_paths(config)
+    config, changed = components.with_absolute_paths(config, source)
+    for line in components.missing_path_notes(changed, source):
+        reporter.line(line)
     data, splits = _load_data(config, reporter, download, source)
     rngs = components.rngs(config["seed"])
     model = components.model(config, data, rngs[0], source)
     components.check_batch_memory(config, model, splits, source)
     warnings = components.batch_norm_warnings(config, model, splits, source)
+    weights = components.class_weights(config, data, splits.y_train, source)
     stem = Path(source).stem if source else "run"
-    notes = [f"data.{option} is recorded in the run as {path}" for option, path in changed]
+    notes = components.path_notes(changed, source)
     with rundir.claim(run_dir, stem) as run_dir:
         rundir.write_config(run_dir, config)
         return Run(config, run_dir, data, splits, model, rngs, reporter,
                    on_epoch_end=on_epoch_end, notes=notes, warnings=warnings,
-                   callbacks=callbacks).train()
+                   callbacks=callbacks, class_weights=weights).train()
 
 
 def resume(run_dir, reporter, epochs=None, download=True, on_epoch_end=None, callbacks=()):
@@ -102,6 +105,7 @@ def resume(run_dir, reporter, epochs=None, download=True, on_epoch_end=None, cal
         model = components.model(config, data, rngs[0], config_path)
         components.check_batch_memory(config, model, splits, config_path)
         warnings = components.batch_norm_warnings(config, model, splits, config_path)
+        weights = components.class_weights(config, data, splits.y_train, config_path)
         rows = len(splits.x_train)
         steps = -(-rows // min(config["training"]["batch_size"] or rows, rows))
         state = checkpoint.fitted(state, run_dir / "checkpoint.pkl", config, model, steps)
@@ -110,7 +114,7 @@ def resume(run_dir, reporter, epochs=None, download=True, on_epoch_end=None, cal
         changed = [*_data_changed(recorded.get("data_fingerprint"), splits.fingerprint()),
                    *_threads_changed(recorded.get("blas"), blas.info())]
         run = Run(config, run_dir, data, splits, model, rngs, reporter, state, on_epoch_end,
-                  warnings=[*changed, *warnings], callbacks=callbacks)
+                  warnings=[*changed, *warnings], callbacks=callbacks, class_weights=weights)
         rundir.write_config(run_dir, config)
         reporter.lines[:0] = rundir.read_log(run_dir)
         return run.train()
@@ -182,10 +186,12 @@ class Run:
     """One run directory and the trainer that fills it."""
 
     def __init__(self, config, run_dir, data, splits, model, rngs, reporter, state=None,
-                 on_epoch_end=None, notes=(), warnings=(), callbacks=()):
+                 on_epoch_end=None, notes=(), warnings=(), callbacks=(),
+                 class_weights=(None, None)):
         """`model` was built with `rngs` = (model generator, shuffle generator); dropout keeps
         drawing from the first. `notes` are printed after the run directory's name,
-        `warnings` with the BLAS ones (and kept in summary.json)."""
+        `warnings` with the BLAS ones (and kept in summary.json); `class_weights` are
+        components.class_weights' (weights, log line)."""
         self.config, self.run_dir, self.data = config, Path(run_dir), data
         self.reporter = reporter
         self.on_epoch_end = on_epoch_end
@@ -209,7 +215,8 @@ class Run:
         self.trainer = Trainer(self.model, components.optimizer(config), components.metric(config),
                                config["training"], shuffle_rng, model_rng, reporter,
                                on_epoch_end=self._epoch_done, callbacks=callbacks,
-                               scoring=self.scoring)
+                               scoring=self.scoring, class_weights=class_weights[0])
+        self.class_weights = class_weights[0]
         self.wall_seconds = 0.0
         self.best_params = None
         stopping = config["training"]["early_stopping"] or {}
@@ -225,7 +232,7 @@ class Run:
             reporter.line(f"resuming {self.run_dir} from {where}")
         else:
             reporter.line(f"run directory: {self.run_dir}")
-            for line in [*notes, *data.notes]:
+            for line in [*notes, *data.notes, *filter(None, [class_weights[1]])]:
                 reporter.line(line)
             validation = len(splits.x_val) if splits.x_val is not None else "no"
             reporter.line(f"data: {data.name}, {len(splits.x_train)} training and "
@@ -377,6 +384,12 @@ class Run:
             "class_names": self.data.class_names,
             "input_shape": list(self.model.input_shape),
             "data_state": self.data.state_dict(),
+            # Rows of each file and how many were used (data.missing: drop skips some).
+            "data_rows": self.data.rows_used,
+            # training.class_weight as it weighed each class (None: no weights).
+            "class_weight": (None if self.class_weights is None else dict(zip(
+                map(str, self.data.class_names or range(len(self.class_weights))),
+                map(float, self.class_weights)))),
             "data_fingerprint": self.fingerprint,   # --resume says when the data changed
             "metric_state": trainer.metric.state_dict(),
             "versions": {"nnfs_cli": __version__, "numpy": np.__version__,
@@ -408,5 +421,10 @@ class Run:
             lines[0] += "  " + figures("val_")
         if "test_loss" in summary:
             # data.limit can leave a few test samples: say over how many the figures are.
-            lines.append(figures("test_") + f"  (on {count(summary['test_samples'], 'test sample')})")
+            tested = f"on {count(summary['test_samples'], 'test sample')}"
+            counts = (summary.get("data_rows") or {}).get("test")
+            if counts and counts["rows"] > counts["used"]:
+                tested += (f"; {counts['rows'] - counts['used']} of the {counts['rows']:,} test "
+                           "rows had missing cells and were dropped")
+            lines.append(figures("test_") + f"  ({tested})")
         return lines

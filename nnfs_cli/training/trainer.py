@@ -40,8 +40,12 @@ class Trainer:
     """
 
     def __init__(self, model, optimizer, metric, options, shuffle_rng, model_rng, reporter,
-                 on_epoch_end=None, should_stop=None, callbacks=(), scoring=None):
+                 on_epoch_end=None, should_stop=None, callbacks=(), scoring=None,
+                 class_weights=None):
         self.model, self.loss = model, model.loss
+        # A weight per class (training.class_weight): each training sample's loss and
+        # gradient count that many times; validation is never weighted.
+        self.class_weights = class_weights
         self.optimizer, self.metric = optimizer, metric
         self.options = options
         self.rng, self.model_rng = shuffle_rng, model_rng
@@ -133,7 +137,12 @@ class Trainer:
     def _train_batch(self, batch_x, batch_y, position, epoch, step):
         model = self.model
         output = model.forward(batch_x, training=True)
-        data_loss = float(self.loss.forward(output, batch_y).sum(dtype=np.float64))
+        weights = None if self.class_weights is None else \
+            self.class_weights[_class_indices(batch_y)]
+        losses = self.loss.forward(output, batch_y)
+        if weights is not None:
+            losses = losses * weights
+        data_loss = float(losses.sum(dtype=np.float64))
         reg_loss = model.regularization_loss()
         if not math.isfinite(data_loss + reg_loss):
             raise Diverged(f"the loss became {data_loss + reg_loss} at epoch {epoch}, step {step + 1}; "
@@ -141,7 +150,7 @@ class Trainer:
         good, count = self.metric.count(model.predictions(output), batch_y)
         for score in self._train_scores:
             score.update(output, batch_y)
-        model.backward(output, batch_y)
+        model.backward(output, batch_y, weights)
         items = model.param_items()
         clip_value, clip_norm = self.options.get("clip_value"), self.options.get("clip_norm")
         if clip_value or clip_norm:
@@ -269,3 +278,13 @@ class Trainer:
 
 def _mean_loss(position):
     return (position["data_sum"] + position["reg_sum"]) / position["samples"]
+
+
+def _class_indices(y):
+    """The class of each target: class indices as they are, one 0/1 column (two classes and
+    a sigmoid) as 0 or 1, one-hot rows by their largest entry."""
+    if y.ndim == 1:
+        return y.astype(np.intp, copy=False)
+    if y.shape[1] == 1:
+        return (y[:, 0] > 0.5).astype(np.intp)
+    return np.argmax(y, axis=1)

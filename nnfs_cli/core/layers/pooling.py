@@ -22,6 +22,7 @@ class Pool2D(Layer):
         "stride": validators.optional(validators.size_2d),
     }
     input_layout = "image"
+    bare_option = "pool_size"   # `max_pool2d: 3`, as `dense: 64` gives the units
 
     def __init__(self, pool_size=2, stride=None):
         super().__init__()

@@ -25,7 +25,11 @@ def export_run(run, output=None, kind="onnx", preprocessing=True, best=False, fo
     except OSError as error:
         raise NnfsError(f"{target.path}: cannot write: {error.strerror or error}") from None
     where = "standard output" if target.to_stdout else target.path
-    return target, summary_lines(spec, where, what, inside=kind == "onnx")
+    lines = summary_lines(spec, where, what, inside=kind == "onnx")
+    decided = getattr(run.data, "decision_lines", None)
+    if decided is not None:
+        lines += decided(filled=spec.preprocessing is not None)
+    return target, lines
 
 
 def _output(output, run_dir, kind, best, force):

@@ -70,9 +70,14 @@ def preprocessing_dict(spec):
     reshape = spec.input_shape != spec.model_shape
     formula = "(x - subtract) / divide" + (
         f", reshaped to {shape_text(spec.model_shape)}" if reshape else "")
-    return {"formula": formula, "raw_shape": list(spec.input_shape),
-            "subtract": _numbers(steps.subtract), "divide": _numbers(steps.divide),
-            "reshape_to": list(spec.model_shape) if reshape else None}
+    found = {"formula": formula, "raw_shape": list(spec.input_shape),
+             "subtract": _numbers(steps.subtract), "divide": _numbers(steps.divide),
+             "reshape_to": list(spec.model_shape) if reshape else None}
+    if steps.fill is not None:
+        # null where nothing is filled in: a NaN there stays NaN (the run refuses the cell).
+        found["formula"] = "x = fill where x is NaN; then " + formula
+        found["fill"] = [None if np.isnan(value) else value for value in _numbers(steps.fill)]
+    return found
 
 
 def postprocessing_dict(spec):
@@ -110,12 +115,30 @@ def describe(run, spec):
         "task": run.task,
         "class_names": spec.class_names,
         "input": {"name": INPUT, "dtype": "float32", "shape": batch_shape(spec.input_shape),
-                  "layout": spec.layout},
+                  "layout": spec.layout, **_columns(spec)},
+        **_data_decisions(run),
         "preprocessing": preprocessing_dict(spec),
         "postprocessing": postprocessing_dict(spec) or _bare_postprocessing(run, spec),
         "output": {"name": spec.output_name, "dtype": "float32",
                    "shape": batch_shape(spec.output_shape), "meaning": output_meaning(run, spec)},
     }
+
+
+def _columns(spec):
+    """{"columns": one {name, kind, column, category} per raw input value} when the data set
+    names them (csv: a number column, or one category of a text column), else {}."""
+    steps = spec.preprocessing
+    if steps is None or not steps.columns:
+        return {}
+    return {"columns": steps.columns}
+
+
+def _data_decisions(run):
+    """{"data_decisions": what the data set decided on its own while training (the columns
+    it left out, how it treats missing cells)}, or {} when it decided nothing."""
+    decisions = getattr(run.data, "decisions", None)
+    found = decisions() if decisions else None
+    return {"data_decisions": found} if found else {}
 
 
 def _bare_postprocessing(run, spec):

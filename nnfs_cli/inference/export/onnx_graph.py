@@ -1,5 +1,5 @@
 """A saved run as an ONNX model, built with the `onnx` package's helper API: the data set's
-preprocessing (Sub, Div, Reshape), the layers through onnx_layers.CONVERTERS, the class
+preprocessing (IsNaN and Where filling missing values, Sub, Div, Reshape), the layers through onnx_layers.CONVERTERS, the class
 probabilities (or regression outputs scaled back to the targets' own scale: Mul, Add); float32, a dynamic batch axis, opset OPSET and IR version IR_VERSION."""
 
 
@@ -83,6 +83,12 @@ def build(run, spec):
     check_layers(run.model)
     graph = Graph(onnx)
     x = INPUT
+    if spec.preprocessing is not None and spec.preprocessing.fill is not None:
+        # Missing cells (NaN) become the training rows' fill values, as nnfs predict fills
+        # them; where nothing is filled the fill is NaN, so NaN stays NaN.
+        graph.scope = "preprocessing"
+        fill = graph.constant("fill", spec.preprocessing.fill)
+        x = graph.node("Where", [graph.node("IsNaN", [x]), fill, x])
     if spec.preprocessing is not None:
         graph.scope = "preprocessing"
         x = graph.node("Sub", [x, graph.constant("subtract", spec.preprocessing.subtract)])
@@ -141,6 +147,8 @@ def metadata(run, spec):
         "postprocessing": (json_text.dumps(description["postprocessing"])
                            if description["postprocessing"] else "none"),
         "output": description["output"]["meaning"],
+        "input_columns": (json_text.dumps(description["input"]["columns"])
+                          if description["input"].get("columns") else "none"),
         "source": json_text.dumps(description["source"]),
         "description": json_text.dumps(description),
     }
