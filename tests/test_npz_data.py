@@ -88,7 +88,7 @@ def test_npz_text_labels_key_names_and_regression(tmp_path):
     assert done.code == 0, done.stderr
     np.save(tmp_path / "q.npy", x[:3])
     results = nnfs("predict", tmp_path / "q.npy", "--run", tmp_path / "reg", "--json").json()
-    assert np.allclose([r["values"][0] for r in results], values[:3], atol=0.3)
+    assert np.allclose([r["value"] for r in results], values[:3], atol=0.3)
 
 
 @pytest.mark.parametrize("arrays, code, message", [

@@ -740,7 +740,7 @@ def test_a_form_without_pictures_is_refused(picture_run):
 
 def test_the_python_example_of_the_docs_asks_a_server(tmp_path_factory):
     iris = (ROOT / "configs" / "iris.yaml").read_text().replace(
-        "examples/iris/iris.csv", str(ROOT / "examples" / "iris" / "iris.csv"))
+        "../examples/iris/iris.csv", str(ROOT / "examples" / "iris" / "iris.csv"))
     run = trained(tmp_path_factory, "serve-iris", iris)
     page = (ROOT / "docs" / "serve.md").read_text()
     code = page.split("<!-- run by tests/test_serve.py")[1].split("```python\n")[1].split("```")[0]
