@@ -67,49 +67,67 @@ class Pool2D(Layer):
 @LAYERS.register("max_pool2d")
 class MaxPool2D(Pool2D):
     """The largest value of each window; its gradient goes to the first largest in the window
-    (row by row, as PyTorch does), so a tie is not counted twice."""
+    (row by row, as PyTorch does), so a tie is not counted twice.
+
+    Training keeps one index per window (which position won, uint8), not a mask per position,
+    and backward writes the gradient through it. When a ReLU comes right before the pool,
+    Model sets `relu_before`: the ReLU passes its input on unchanged and the pool takes the
+    maximum of the raw values and applies max(0, .) to the (4x smaller) result, which gives
+    the same outputs and gradients (relu(max) = max(relu); where the maximum is <= 0 both
+    give 0 and no gradient, elsewhere the same position wins).
+    """
+
+    relu_before = False
 
     def forward(self, x, training):
         _, out_h, out_w = self.output_shape(x.shape[1:])
         slices = self._slices(windows.channels_last(x), (out_h, out_w))
+        chosen = None
         if len(slices) == 1:
-            out, beat = slices[0].copy(), None
+            out = slices[0].copy()
         else:
-            # beat[k - 1]: position k is larger than every earlier one (so ties go to the first).
-            beat = (self._buffers.get("beat", (len(slices) - 1, *slices[0].shape), np.bool_)
-                    if training else None)
-            if training:
-                np.greater(slices[1], slices[0], out=beat[0])
             out = np.maximum(slices[0], slices[1])
+            if training:
+                if len(slices) > 255:
+                    raise ShapeError(f"{self.name}: at most 255 values per window in training")
+                # chosen: the position of the first largest; a later one wins only when it is
+                # strictly larger than every earlier one.
+                # Positions only grow, so the last one to beat the running maximum is the
+                # largest position times its "beat" (0 or 1): one uint8 maximum per position.
+                chosen = self._buffers.get("chosen", out.shape, np.uint8)
+                beat = self._buffers.get("beat", out.shape, np.uint8)
+                np.greater(slices[1], slices[0], out=chosen)
             for position, part in enumerate(slices[2:], 2):
                 if training:
-                    np.greater(part, out, out=beat[position - 1])
+                    np.greater(part, out, out=beat)
+                    np.multiply(beat, position, out=beat)
+                    np.maximum(chosen, beat, out=chosen)
                 np.maximum(out, part, out=out)
+        if self.relu_before:
+            np.maximum(out, 0, out=out)
         if training:
-            self._cache = (beat, x.shape, out.shape)
+            self._cache = (chosen, x.shape, out)
         return windows.channels_first(out)
 
     def backward(self, dvalues, need_dinputs=True):
         if not need_dinputs:
             return None
-        beat, input_shape, out_shape = self._cache
+        chosen, input_shape, out = self._cache
         dout = windows.channels_last(dvalues)
-        dinputs, targets = self._input_gradient(input_shape, out_shape[1:3], dout.dtype)
-        if beat is None:
+        if self.relu_before:
+            # The ReLU's gradient, on the pooled values: none where the maximum was <= 0.
+            positive = self._buffers.get("positive", out.shape, np.bool_)
+            np.greater(out, 0, out=positive)
+            dout = np.multiply(dout, positive, out=self._buffers.get("dout", out.shape,
+                                                                        dout.dtype))
+        dinputs, targets = self._input_gradient(input_shape, out.shape[1:3], dout.dtype)
+        if chosen is None:
             self._put(targets[0], dout)
             return windows.channels_first(dinputs)
-        # The maximum is at the last position that beat every earlier one: walk back from the
-        # end, keeping which windows a later position has already taken.
-        chosen = self._buffers.get("chosen", out_shape, np.bool_)
-        taken_buffer = self._buffers.get("taken", out_shape, np.bool_)
-        last = len(targets) - 1
-        taken = beat[last - 1]
-        self._put(targets[last], dout, taken)
-        for position in range(last - 1, 0, -1):
-            np.greater(beat[position - 1], taken, out=chosen)   # beat, and not taken later
-            taken = np.logical_or(taken, beat[position - 1], out=taken_buffer)
-            self._put(targets[position], dout, chosen)
-        self._put(targets[0], dout, np.logical_not(taken, out=chosen))
+        mask = self._buffers.get("mask", out.shape, np.bool_)
+        for position, target in enumerate(targets):
+            np.equal(chosen, position, out=mask)
+            self._put(target, dout, mask)
         return windows.channels_first(dinputs)
 
 
