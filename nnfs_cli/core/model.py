@@ -92,8 +92,11 @@ class Model:
             layers = layers[:-1]
         else:
             dvalues = self.loss.backward(output, y_true)
-        for position in range(len(layers) - 1, -1, -1):
-            dvalues = layers[position].backward(dvalues, need_dinputs=position > 0)
+        # Nothing before the first trained layer needs a gradient (augmentation layers in
+        # front of a convolution): stop there, without its input gradient.
+        first = next((i for i, layer in enumerate(layers) if layer.params), 0)
+        for position in range(len(layers) - 1, first - 1, -1):
+            dvalues = layers[position].backward(dvalues, need_dinputs=position > first)
 
     def regularization_loss(self):
         return sum(layer.regularization_loss() for layer in self.trainable)

@@ -82,29 +82,34 @@ class MaxPool2D(Pool2D):
     def forward(self, x, training):
         _, out_h, out_w = self.output_shape(x.shape[1:])
         slices = self._slices(windows.channels_last(x), (out_h, out_w))
-        chosen = None
-        if len(slices) == 1:
-            out = slices[0].copy()
-        else:
-            out = np.maximum(slices[0], slices[1])
-            if training:
-                if len(slices) > 255:
-                    raise ShapeError(f"{self.name}: at most 255 values per window in training")
-                # chosen: the position of the first largest; a later one wins only when it is
-                # strictly larger than every earlier one.
-                # Positions only grow, so the last one to beat the running maximum is the
-                # largest position times its "beat" (0 or 1): one uint8 maximum per position.
-                chosen = self._buffers.get("chosen", out.shape, np.uint8)
-                beat = self._buffers.get("beat", out.shape, np.uint8)
-                np.greater(slices[1], slices[0], out=chosen)
+        if len(slices) > 255 and training:
+            raise ShapeError(f"{self.name}: at most 255 values per window in training")
+        out = np.empty(slices[0].shape, dtype=x.dtype)
+        chosen = (self._buffers.get("chosen", out.shape, np.uint8)
+                  if training and len(slices) > 1 else None)
+        beat = self._buffers.get("beat", out.shape, np.uint8) if chosen is not None else None
+
+        def pool(rows):
+            # chosen: the position of the first largest. Positions only grow, and a later one
+            # wins only when it is strictly larger than every earlier one, so the winner is
+            # the largest of position * (beat the running maximum): one uint8 maximum each.
+            part_out = out[rows]
+            if len(slices) == 1:
+                np.copyto(part_out, slices[0][rows])
+            else:
+                np.maximum(slices[0][rows], slices[1][rows], out=part_out)
+                if chosen is not None:
+                    np.greater(slices[1][rows], slices[0][rows], out=chosen[rows])
             for position, part in enumerate(slices[2:], 2):
-                if training:
-                    np.greater(part, out, out=beat)
-                    np.multiply(beat, position, out=beat)
-                    np.maximum(chosen, beat, out=chosen)
-                np.maximum(out, part, out=out)
-        if self.relu_before:
-            np.maximum(out, 0, out=out)
+                if chosen is not None:
+                    np.greater(part[rows], part_out, out=beat[rows])
+                    np.multiply(beat[rows], position, out=beat[rows])
+                    np.maximum(chosen[rows], beat[rows], out=chosen[rows])
+                np.maximum(part_out, part[rows], out=part_out)
+            if self.relu_before:
+                np.maximum(part_out, 0, out=part_out)
+
+        windows.over_batch(pool, len(x))
         if training:
             self._cache = (chosen, x.shape, out)
         return windows.channels_first(out)
@@ -114,20 +119,24 @@ class MaxPool2D(Pool2D):
             return None
         chosen, input_shape, out = self._cache
         dout = windows.channels_last(dvalues)
-        if self.relu_before:
-            # The ReLU's gradient, on the pooled values: none where the maximum was <= 0.
-            positive = self._buffers.get("positive", out.shape, np.bool_)
-            np.greater(out, 0, out=positive)
-            dout = np.multiply(dout, positive, out=self._buffers.get("dout", out.shape,
-                                                                        dout.dtype))
         dinputs, targets = self._input_gradient(input_shape, out.shape[1:3], dout.dtype)
-        if chosen is None:
-            self._put(targets[0], dout)
-            return windows.channels_first(dinputs)
+        masked = self._buffers.get("dout", out.shape, dout.dtype) if self.relu_before else None
         mask = self._buffers.get("mask", out.shape, np.bool_)
-        for position, target in enumerate(targets):
-            np.equal(chosen, position, out=mask)
-            self._put(target, dout, mask)
+
+        def scatter(rows):
+            part_dout = dout[rows]
+            if masked is not None:
+                # The ReLU's gradient, on the pooled values: none where the maximum was <= 0.
+                np.greater(out[rows], 0, out=mask[rows])
+                part_dout = np.multiply(part_dout, mask[rows], out=masked[rows])
+            if chosen is None:
+                self._put(targets[0][rows], part_dout)
+                return
+            for position, target in enumerate(targets):
+                np.equal(chosen[rows], position, out=mask[rows])
+                self._put(target[rows], part_dout, mask[rows])
+
+        windows.over_batch(scatter, len(dout))
         return windows.channels_first(dinputs)
 
 
