@@ -88,12 +88,14 @@ class Buffers:
     def __init__(self):
         self._arrays = {}
 
-    def get(self, role, shape, dtype, fill=None):
-        """The buffer for `role`; a new one (filled with `fill` if given) when the shape or
-        dtype changed."""
+    def get(self, role, shape, dtype, fill=None, setup=None):
+        """The buffer for `role`; a new one (filled with `fill` if given, then passed to
+        `setup` if given) when the shape or dtype changed."""
         array = self._arrays.get(role)
         if array is None or array.shape != tuple(shape) or array.dtype != dtype:
             array = np.empty(shape, dtype=dtype) if fill is None else np.full(shape, fill, dtype)
+            if setup is not None:
+                setup(array)
             self._arrays[role] = array
         return array
 
