@@ -40,6 +40,7 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
+from nnfs_cli.core.layers import windows
 from nnfs_cli.registry import parse_entry
 from nnfs_cli.runs import components as build
 from nnfs_cli import config as configs
@@ -344,6 +345,8 @@ def busy_seconds():
 def thread_limit(side, threads):
     if side.name == "torch":
         side.torch.set_num_threads(threads)
+    else:
+        windows.set_element_threads(threads)   # as `nnfs train --threads` does
     return threadpool_limits(threads, user_api="blas")
 
 

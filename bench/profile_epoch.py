@@ -31,7 +31,7 @@ from bench_fashion import (BIG_MODEL, CONFIG, ROOT, NnfsSide, model_name,  # noq
 
 from nnfs_cli.runs import components as build  # noqa: E402
 from nnfs_cli import config as configs  # noqa: E402
-from nnfs_cli.core.layers import conv  # noqa: E402
+from nnfs_cli.core.layers import conv, windows  # noqa: E402
 
 TOTALS = defaultdict(float)
 CALLS = defaultdict(int)
@@ -153,6 +153,7 @@ def main():
         config = without_augmentation(config)
     data = build.dataset(config)
     splits = data.load(config["seed"])
+    windows.set_element_threads(args.threads)   # as `nnfs train --threads` does
     with threadpool_limits(args.threads, user_api="blas"):
         side = NnfsSide(config, data, splits)
         side.epoch()   # warm-up

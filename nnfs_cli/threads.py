@@ -13,9 +13,13 @@ DEFAULT_THREADS = None if any(os.environ.get(name) for name in BLAS_ENV) else 1
 
 
 def blas_threads(count):
-    """Limit BLAS to `count` threads for the enclosed work (None: leave it as it is)."""
+    """Limit BLAS to `count` threads for the enclosed work (None: leave it as it is), and
+    let element-wise work over the batch (pooling) use as many threads from now on."""
     import numpy  # noqa: F401 (threadpoolctl can only limit a BLAS that is loaded)
     from threadpoolctl import threadpool_limits
+
+    from nnfs_cli.core.layers import windows
+    windows.set_element_threads(count or 1)
     return threadpool_limits(limits=count, user_api="blas")
 
 

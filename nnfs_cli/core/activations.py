@@ -42,13 +42,24 @@ def sigmoid_parts(x, e=None):
 
 @ACTIVATIONS.register("relu")
 class ReLU(Activation):
-    """max(0, x); gradient 1 where x > 0."""
+    """max(0, x); gradient 1 where x > 0.
+
+    `pooled_after` (set by Model when a max_pool2d follows): the pool applies max(0, .) to
+    its maxima and the ReLU's gradient to them, so this layer passes values and gradients on
+    unchanged and the full-size array is not gone over twice more.
+    """
+
+    pooled_after = False
 
     def activate(self, x):
+        if self.pooled_after:
+            return x
         self._inputs = x
         return np.maximum(x, 0)
 
     def backward(self, dvalues, need_dinputs=True):
+        if self.pooled_after:
+            return dvalues
         return dvalues * (self._inputs > 0)
 
 

@@ -5,8 +5,9 @@ import math
 import numpy as np
 
 from nnfs_cli import limits
-from nnfs_cli.core.activations import Activation
+from nnfs_cli.core.activations import Activation, ReLU
 from nnfs_cli.core.layers.base import ShapeError
+from nnfs_cli.core.layers.pooling import MaxPool2D
 from nnfs_cli.core.parameters import FlatParameters
 
 
@@ -19,6 +20,11 @@ class Model:
         fused = getattr(loss, "fused_activation", None)   # no loss: a model to predict with
         self.fused = fused is not None and bool(self.layers) and isinstance(self.layers[-1], fused)
         self.flat = None
+        # relu then max_pool2d: the pool applies the ReLU to its maxima (relu(max) =
+        # max(relu), the same values and gradients) on a quarter of the numbers.
+        for before, after in zip(self.layers, self.layers[1:]):
+            if type(before) is ReLU and type(after) is MaxPool2D:
+                before.pooled_after = after.relu_before = True
 
     def build(self, input_shape, rng):
         """Create every layer's parameters for inputs of `input_shape` (no batch axis);
@@ -90,8 +96,11 @@ class Model:
         if sample_weight is not None:
             dvalues = dvalues * sample_weight.astype(dvalues.dtype).reshape(
                 (-1,) + (1,) * (dvalues.ndim - 1))
-        for position in range(len(layers) - 1, -1, -1):
-            dvalues = layers[position].backward(dvalues, need_dinputs=position > 0)
+        # Nothing before the first trained layer needs a gradient (augmentation layers in
+        # front of a convolution): stop there, without its input gradient.
+        first = next((i for i, layer in enumerate(layers) if layer.params), 0)
+        for position in range(len(layers) - 1, first - 1, -1):
+            dvalues = layers[position].backward(dvalues, need_dinputs=position > first)
 
     def regularization_loss(self):
         return sum(layer.regularization_loss() for layer in self.trainable)

@@ -13,7 +13,10 @@ from nnfs_cli.registry import DATASETS
 from nnfs_cli.reporter import count, printable
 from nnfs_cli.runs.saved import read_summary, unfinished_warning
 
-BATCH = 1024
+# Rows per forward pass. 256, not 1024: a CNN's activations and window buffers for 1024
+# pictures (88 and 143 MB) are new memory mapped and faulted in for every batch, which cost
+# 0.7 s of the 3.5 s that 10,000 pictures took (bench/README.md, 7 Dec).
+BATCH = 256
 
 
 def newest_run(inputs=(), root="runs"):

@@ -115,17 +115,20 @@ class Conv2D(Layer):
         view = windows.patches(x_last, kernel, self.strides, out_hw)
         # Columns: one row per output pixel, kh * kw * channels values and a 1 that multiplies
         # the biases' row of the weight matrix (so the product adds the biases, and the
-        # weight gradient's last row is theirs). The ones are written once per buffer.
+        # weight gradient's last row is theirs). The ones are written once per buffer, and
+        # only they: the windows are copied over the rest every batch.
         # Copy along whichever axis is contiguous in the input: rows of pixels when width is
         # (raw images, one channel), runs of kw * channels when channels are.
         row_major = windows.width_is_contiguous(x_last)
         if row_major:
-            cols = self._buffers.get("cols", (depth + 1, rows), x.dtype, fill=1)
+            cols = self._buffers.get("cols", (depth + 1, rows), x.dtype,
+                                     setup=lambda cols: cols[depth].fill(1))
             np.copyto(windows.split(cols[:depth], (*kernel, channels, batch, *out_hw)),
                       view.transpose(4, 5, 3, 0, 1, 2))
             matrix = cols.T
         else:
-            cols = self._buffers.get("cols", (rows, depth + 1), x.dtype, fill=1)
+            cols = self._buffers.get("cols", (rows, depth + 1), x.dtype,
+                                     setup=lambda cols: cols[:, depth].fill(1))
             np.copyto(windows.split(cols[:, :depth], (batch, *out_hw, *kernel, channels)),
                       view.transpose(0, 1, 2, 4, 5, 3))
             matrix = cols

@@ -68,49 +68,76 @@ class Pool2D(Layer):
 @LAYERS.register("max_pool2d")
 class MaxPool2D(Pool2D):
     """The largest value of each window; its gradient goes to the first largest in the window
-    (row by row, as PyTorch does), so a tie is not counted twice."""
+    (row by row, as PyTorch does), so a tie is not counted twice.
+
+    Training keeps one index per window (which position won, uint8), not a mask per position,
+    and backward writes the gradient through it. When a ReLU comes right before the pool,
+    Model sets `relu_before`: the ReLU passes its input on unchanged and the pool takes the
+    maximum of the raw values and applies max(0, .) to the (4x smaller) result, which gives
+    the same outputs and gradients (relu(max) = max(relu); where the maximum is <= 0 both
+    give 0 and no gradient, elsewhere the same position wins).
+    """
+
+    relu_before = False
 
     def forward(self, x, training):
         _, out_h, out_w = self.output_shape(x.shape[1:])
         slices = self._slices(windows.channels_last(x), (out_h, out_w))
-        if len(slices) == 1:
-            out, beat = slices[0].copy(), None
-        else:
-            # beat[k - 1]: position k is larger than every earlier one (so ties go to the first).
-            beat = (self._buffers.get("beat", (len(slices) - 1, *slices[0].shape), np.bool_)
-                    if training else None)
-            if training:
-                np.greater(slices[1], slices[0], out=beat[0])
-            out = np.maximum(slices[0], slices[1])
+        if len(slices) > 255 and training:
+            raise ShapeError(f"{self.name}: at most 255 values per window in training")
+        out = np.empty(slices[0].shape, dtype=x.dtype)
+        chosen = (self._buffers.get("chosen", out.shape, np.uint8)
+                  if training and len(slices) > 1 else None)
+        beat = self._buffers.get("beat", out.shape, np.uint8) if chosen is not None else None
+
+        def pool(rows):
+            # chosen: the position of the first largest. Positions only grow, and a later one
+            # wins only when it is strictly larger than every earlier one, so the winner is
+            # the largest of position * (beat the running maximum): one uint8 maximum each.
+            part_out = out[rows]
+            if len(slices) == 1:
+                np.copyto(part_out, slices[0][rows])
+            else:
+                np.maximum(slices[0][rows], slices[1][rows], out=part_out)
+                if chosen is not None:
+                    np.greater(slices[1][rows], slices[0][rows], out=chosen[rows])
             for position, part in enumerate(slices[2:], 2):
-                if training:
-                    np.greater(part, out, out=beat[position - 1])
-                np.maximum(out, part, out=out)
+                if chosen is not None:
+                    np.greater(part[rows], part_out, out=beat[rows])
+                    np.multiply(beat[rows], position, out=beat[rows])
+                    np.maximum(chosen[rows], beat[rows], out=chosen[rows])
+                np.maximum(part_out, part[rows], out=part_out)
+            if self.relu_before:
+                np.maximum(part_out, 0, out=part_out)
+
+        windows.over_batch(pool, len(x))
         if training:
-            self._cache = (beat, x.shape, out.shape)
+            self._cache = (chosen, x.shape, out)
         return windows.channels_first(out)
 
     def backward(self, dvalues, need_dinputs=True):
         if not need_dinputs:
             return None
-        beat, input_shape, out_shape = self._cache
+        chosen, input_shape, out = self._cache
         dout = windows.channels_last(dvalues)
-        dinputs, targets = self._input_gradient(input_shape, out_shape[1:3], dout.dtype)
-        if beat is None:
-            self._put(targets[0], dout)
-            return windows.channels_first(dinputs)
-        # The maximum is at the last position that beat every earlier one: walk back from the
-        # end, keeping which windows a later position has already taken.
-        chosen = self._buffers.get("chosen", out_shape, np.bool_)
-        taken_buffer = self._buffers.get("taken", out_shape, np.bool_)
-        last = len(targets) - 1
-        taken = beat[last - 1]
-        self._put(targets[last], dout, taken)
-        for position in range(last - 1, 0, -1):
-            np.greater(beat[position - 1], taken, out=chosen)   # beat, and not taken later
-            taken = np.logical_or(taken, beat[position - 1], out=taken_buffer)
-            self._put(targets[position], dout, chosen)
-        self._put(targets[0], dout, np.logical_not(taken, out=chosen))
+        dinputs, targets = self._input_gradient(input_shape, out.shape[1:3], dout.dtype)
+        masked = self._buffers.get("dout", out.shape, dout.dtype) if self.relu_before else None
+        mask = self._buffers.get("mask", out.shape, np.bool_)
+
+        def scatter(rows):
+            part_dout = dout[rows]
+            if masked is not None:
+                # The ReLU's gradient, on the pooled values: none where the maximum was <= 0.
+                np.greater(out[rows], 0, out=mask[rows])
+                part_dout = np.multiply(part_dout, mask[rows], out=masked[rows])
+            if chosen is None:
+                self._put(targets[0][rows], part_dout)
+                return
+            for position, target in enumerate(targets):
+                np.equal(chosen[rows], position, out=mask[rows])
+                self._put(target[rows], part_dout, mask[rows])
+
+        windows.over_batch(scatter, len(dout))
         return windows.channels_first(dinputs)
 
 

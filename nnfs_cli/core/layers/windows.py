@@ -8,6 +8,7 @@ products read memory in order; `channels_last` of such an array is contiguous ag
 """
 
 import math
+import threading
 
 import numpy as np
 
@@ -87,11 +88,47 @@ class Buffers:
     def __init__(self):
         self._arrays = {}
 
-    def get(self, role, shape, dtype, fill=None):
-        """The buffer for `role`; a new one (filled with `fill` if given) when the shape or
-        dtype changed."""
+    def get(self, role, shape, dtype, fill=None, setup=None):
+        """The buffer for `role`; a new one (filled with `fill` if given, then passed to
+        `setup` if given) when the shape or dtype changed."""
         array = self._arrays.get(role)
         if array is None or array.shape != tuple(shape) or array.dtype != dtype:
             array = np.empty(shape, dtype=dtype) if fill is None else np.full(shape, fill, dtype)
+            if setup is not None:
+                setup(array)
             self._arrays[role] = array
         return array
+
+
+# Threads for element-wise work over the batch (pooling): NumPy's ufuncs let go of the GIL,
+# so halves of a batch run on two cores. threads.blas_threads sets it with the BLAS count.
+ELEMENT_THREADS = 1
+_POOL = {}
+_POOL_LOCK = threading.Lock()
+
+
+def set_element_threads(count):
+    """Use `count` threads (1 or more) for element-wise work over the batch."""
+    global ELEMENT_THREADS
+    ELEMENT_THREADS = max(1, int(count or 1))
+
+
+def over_batch(function, batch):
+    """function(rows) for rows = slices that split range(batch): one slice on this thread, or
+    ELEMENT_THREADS slices on as many threads. Element-wise work gives the same numbers
+    either way."""
+    count = min(ELEMENT_THREADS, batch)
+    if count <= 1:
+        function(slice(None))
+        return
+    with _POOL_LOCK:
+        executor = _POOL.get(count)
+        if executor is None:
+            from concurrent.futures import ThreadPoolExecutor
+            executor = _POOL[count] = ThreadPoolExecutor(count - 1)
+    bounds = [batch * k // count for k in range(count + 1)]
+    parts = [slice(bounds[k], bounds[k + 1]) for k in range(count)]
+    futures = [executor.submit(function, rows) for rows in parts[1:]]
+    function(parts[0])
+    for future in futures:
+        future.result()
