@@ -30,12 +30,17 @@ class Registry:
     def __init__(self, kind):
         self.kind = kind
         self._entries = {}
+        self._aliases = {}
 
-    def register(self, name):
+    def register(self, name, aliases=()):
+        """Register a class as `name`; `aliases` are other libraries' names for it (Keras's
+        `swish` for `silu`), taken in configs and resolved to `name`."""
         def decorate(cls):
-            if name in self._entries:
-                raise ValueError(f"{self.kind} {name!r} registered twice")
+            for taken in (name, *aliases):
+                if taken in self._entries or taken in self._aliases:
+                    raise ValueError(f"{self.kind} {taken!r} registered twice")
             self._entries[name] = cls
+            self._aliases.update(dict.fromkeys(aliases, name))
             cls.name = name
             _remember_options(cls)
             return cls
@@ -47,7 +52,7 @@ class Registry:
 
     def __contains__(self, name):
         load_components()
-        return isinstance(name, str) and name in self._entries
+        return isinstance(name, str) and (name in self._entries or name in self._aliases)
 
     def names(self):
         load_components()
@@ -57,7 +62,7 @@ class Registry:
         """The class registered as `name`; KeyError with a message listing the choices."""
         load_components()
         try:
-            return self._entries[name]
+            return self._entries[self._aliases.get(name, name)]
         except (KeyError, TypeError):
             raise KeyError(self.unknown(name)) from None
 

@@ -256,18 +256,23 @@ def test_options_resolve_with_their_defaults(write_config):
                                   {"gelu": {"approximate": "tanh"}}, "silu", "softplus", "tanh"]
 
 
+def test_other_libraries_names_are_aliases(write_config):
+    """Issue 30: PyTorch's and Keras's `negative_slope` and Keras's `swish` are taken, and
+    recorded under our names."""
+    model = "  - dense: 4\n  - leaky_relu: {negative_slope: 0.2}\n  - dense: 4\n  - swish"
+    resolved = config.load(write_config(SPIRAL.replace("MODEL", model)))["model"]
+    assert resolved[1] == {"leaky_relu": {"alpha": 0.2}} and resolved[3] == "silu"
+
+
 def test_bad_options_and_other_libraries_names(write_config):
-    model = ("  - dense: 4\n  - leaky_relu: {negative_slope: 0.2}\n  - swish\n"
+    model = ("  - dense: 4\n  - leaky_relu: {negative_slope: 0.2, alpha: 0.1}\n  - swish\n"
              "  - elu: {alpha: -1}\n  - gelu: {approximate: tanhh}\n  - LeakyReLU\n"
              "  - tanh: {alpha: 1}")
     names = ("avg_pool2d, batch_norm, conv2d, dense, dropout, elu, flatten, gelu, "
              "global_avg_pool2d, global_max_pool2d, leaky_relu, linear, max_pool2d, "
              "random_flip, random_translation, relu, sigmoid, silu, softmax, softplus, tanh")
     assert problems(write_config, model) == [
-        "model[1].negative_slope: unknown key 'negative_slope' for leaky_relu; choose from "
-        "alpha (did you mean 'alpha'?)",
-        f"model[2]: unknown layer or activation 'swish'; choose from {names} "
-        "(did you mean 'silu'?)",
+        "model[1].negative_slope: the same option as alpha; give one of them",
         "model[3].alpha: expected a number >= 0, got -1",
         "model[4].approximate: expected one of none, tanh, got 'tanhh' (did you mean 'tanh'?)",
         f"model[5]: unknown layer or activation 'LeakyReLU'; choose from {names} "

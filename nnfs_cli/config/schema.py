@@ -207,6 +207,7 @@ def _named(path, value, registry, problems):
         problems.append(f"{path}: {registry.unknown(name)}")
         return None
     cls = registry.get(name)
+    name = cls.name   # an alias (`swish`) is recorded as the name it stands for (`silu`)
     before = len(problems)
     resolved = {"name": name, **_options(path, options, cls, name, problems)}
     check = getattr(cls, "option_problems", None)   # options that do not fit together
@@ -232,7 +233,8 @@ def _model(items, problems):
             problems.append(f"{path}: {LAYERS.unknown(name, 'layer or activation', names)}")
             resolved.append(None)
             continue
-        resolved.append({"name": name, **_options(path, options, registry.get(name), name, problems)})
+        cls = registry.get(name)   # an alias (`swish`) resolves to its name (`silu`)
+        resolved.append({"name": cls.name, **_options(path, options, cls, cls.name, problems)})
     return resolved
 
 
@@ -242,6 +244,12 @@ def _options(path, options, cls, owner, problems):
                   if name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
     constraints = getattr(cls, "constraints", {})
     result = {}
+    # Other libraries' names for an option (PyTorch's `negative_slope` for `alpha`).
+    for alias, key in getattr(cls, "option_aliases", {}).items():
+        if alias in options:
+            if key in options:
+                problems.append(f"{path}.{alias}: the same option as {key}; give one of them")
+            options = {key if name == alias else name: value for name, value in options.items()}
     for key, value in options.items():
         if key not in parameters:
             problems.append(_unknown_key(f"{path}.{key}", key, list(parameters) or ["(none)"], owner))

@@ -132,6 +132,7 @@ class LeakyReLU(Activation):
     gradient is that slope, 1 or alpha."""
 
     constraints = {"alpha": validators.non_negative}
+    option_aliases = {"negative_slope": "alpha"}
 
     def __init__(self, alpha=0.01):
         super().__init__()
@@ -241,7 +242,7 @@ class GELU(Activation):
         return slope
 
 
-@ACTIVATIONS.register("silu")
+@ACTIVATIONS.register("silu", aliases=("swish",))
 class SiLU(Activation):
     """x * sigmoid(x) (Keras's `swish`); gradient s + x * s * (1 - s), with s and 1 - s
     from the same overflow-free sigmoid as `sigmoid`."""
