@@ -93,13 +93,17 @@ def _written_data_options(source):
     return data if isinstance(data, dict) else {}
 
 
-def load_data(config, reporter, download=True, source=None):
+def load_data(config, reporter, download=True, source=None, state=None,
+              required=("training",)):
     """(data set, its Splits) of the resolved `config`, downloaded if missing and
     `download`; a data option that does not fit the files is a ConfigError naming `source`.
-    For the tools that train no run (gradcheck, lr-find); relative data paths are found as
-    a run finds them (with_absolute_paths)."""
+    Relative data paths are found as a run finds them (with_absolute_paths); `state` is the
+    preprocessing a run fitted (a resume refits nothing); the splits named in `required`
+    (training, validation) must not be empty."""
     config, _ = with_absolute_paths(config, source)
     data = dataset(config)
+    if state:
+        data.load_state_dict(state)
     data.ensure_available(download, reporter)
     try:
         splits = data.load(config["seed"], reporter)
@@ -107,8 +111,9 @@ def load_data(config, reporter, download=True, source=None):
         if error.source is not None:
             raise
         raise ConfigError(error.problems, source) from None
-    if len(splits.x_train) == 0:
-        raise NnfsError(f"data set {data.name} gave no training samples")
+    for name, x in (("training", splits.x_train), ("validation", splits.x_val)):
+        if name in required and len(x) == 0:
+            raise NnfsError(f"data set {data.name} gave no {name} samples")
     return data, splits
 
 

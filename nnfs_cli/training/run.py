@@ -11,7 +11,7 @@ import numpy as np
 
 from nnfs_cli import __version__, blas
 from nnfs_cli import config as configs
-from nnfs_cli.errors import BadUsage, ConfigError, NnfsError
+from nnfs_cli.errors import BadUsage, NnfsError
 from nnfs_cli.reporter import count, model_summary
 from nnfs_cli.runs import components, rundir
 from nnfs_cli.training import checkpoint
@@ -164,22 +164,9 @@ def _data_changed(before, now):
 
 
 def _load_data(config, reporter, download, source, state=None):
-    """The data set and its splits; a data option that does not fit the files (a column or
-    array that is not there) is a ConfigError naming `source`."""
-    data = components.dataset(config)
-    if state:
-        data.load_state_dict(state)
-    data.ensure_available(download, reporter)
-    try:
-        splits = data.load(config["seed"], reporter)
-    except ConfigError as error:
-        if error.source is not None:
-            raise
-        raise ConfigError(error.problems, source) from None
-    for name, x in (("training", splits.x_train), ("validation", splits.x_val)):
-        if len(x) == 0:
-            raise NnfsError(f"data set {data.name} gave no {name} samples")
-    return data, splits
+    """The data set and its splits, both non-empty (components.load_data)."""
+    return components.load_data(config, reporter, download, source, state,
+                                required=("training", "validation"))
 
 
 class Run:
