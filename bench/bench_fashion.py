@@ -40,11 +40,11 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from nnfs_cli.core.layers import windows
 from nnfs_cli.registry import parse_entry
 from nnfs_cli.runs import components as build
 from nnfs_cli import config as configs
 from nnfs_cli.reporter import Reporter
+from nnfs_cli.threads import blas_threads
 from nnfs_cli.training.run import Run
 from nnfs_cli.core.model import evaluate
 
@@ -109,12 +109,18 @@ def main():
 # --- the two frameworks ---------------------------------------------------------------------
 
 
+def load_config(path, overrides=()):
+    """The config at `path` as `nnfs train` resolves it, its data paths relative to the
+    config's folder."""
+    return build.with_absolute_paths(configs.load(path, overrides), path)[0]
+
+
 def resolved_config(args):
     overrides = [f"training.epochs={args.epochs}",
                  "training.checkpoint_seconds=1e9"]  # no checkpoint files inside timed epochs
     if args.big:
         overrides.append(f"model={BIG_MODEL % (args.dropout, args.dropout)}")
-    return without_augmentation(configs.load(args.config, overrides))
+    return without_augmentation(load_config(args.config, overrides))
 
 
 AUGMENTATION = ("random_flip", "random_translation")
@@ -343,11 +349,10 @@ def busy_seconds():
 
 
 def thread_limit(side, threads):
-    if side.name == "torch":
+    if side.name.startswith("torch"):
         side.torch.set_num_threads(threads)
-    else:
-        windows.set_element_threads(threads)   # as `nnfs train --threads` does
-    return threadpool_limits(threads, user_api="blas")
+        return threadpool_limits(threads, user_api="blas")
+    return blas_threads(threads)   # as `nnfs train --threads` does
 
 
 def side_by_side(args, threads):

@@ -28,9 +28,8 @@ import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_fashion import CONFIG, ROOT, NnfsSide  # noqa: E402
+from bench_fashion import CONFIG, ROOT, NnfsSide, load_config  # noqa: E402
 
-from nnfs_cli import config as configs  # noqa: E402
 from nnfs_cli.core import optimizers  # noqa: E402
 from nnfs_cli.runs import components as build  # noqa: E402
 
@@ -106,8 +105,8 @@ def main():
           f"{os.environ.get('OPENBLAS_CORETYPE', '(unset)')}; load {os.getloadavg()}")
     if not args.flush:
         optimizers.FLUSH_EVERY = 0   # let subnormal numbers build up, as before the fix
-    config = configs.load(CONFIG, [f"training.epochs={args.epochs}",
-                                   "training.checkpoint_seconds=1e9"])
+    config = load_config(CONFIG, [f"training.epochs={args.epochs}",
+                                  "training.checkpoint_seconds=1e9"])
     data = build.dataset(config)
     splits = data.load(config["seed"])
     with threadpool_limits(1, user_api="blas"):

@@ -20,10 +20,9 @@ from pathlib import Path
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_fashion import BIG_MODEL, ROOT, Clock, NnfsSide, busy, header  # noqa: E402
+from bench_fashion import BIG_MODEL, ROOT, Clock, NnfsSide, busy, header, load_config  # noqa: E402
 
 from nnfs_cli.runs import components as build  # noqa: E402
-from nnfs_cli import config as configs  # noqa: E402
 from nnfs_cli.registry import parse_entry  # noqa: E402
 
 # name: (config, overrides, epochs per chunk). Fashion-MNIST is limited to a slice of the
@@ -61,8 +60,8 @@ def main():
 
 def measure(name, counts, rounds):
     path, overrides, epochs = WORKLOADS[name]
-    config = configs.load(path, overrides + ["training.checkpoint_seconds=1e9",
-                                             "training.print_every=1000000"])
+    config = load_config(path, overrides + ["training.checkpoint_seconds=1e9",
+                                            "training.print_every=1000000"])
     data = build.dataset(config)
     splits = data.load(config["seed"])
     side = NnfsSide(config, data, splits)

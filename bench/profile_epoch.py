@@ -23,15 +23,14 @@ from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_fashion import (BIG_MODEL, CONFIG, ROOT, NnfsSide, model_name,  # noqa: E402
+from bench_fashion import (BIG_MODEL, CONFIG, ROOT, NnfsSide, load_config, model_name,  # noqa: E402
                           without_augmentation)
 
 from nnfs_cli.runs import components as build  # noqa: E402
-from nnfs_cli import config as configs  # noqa: E402
-from nnfs_cli.core.layers import conv, windows  # noqa: E402
+from nnfs_cli.core.layers import conv  # noqa: E402
+from nnfs_cli.threads import blas_threads  # noqa: E402
 
 TOTALS = defaultdict(float)
 CALLS = defaultdict(int)
@@ -148,13 +147,12 @@ def main():
     overrides = [f"training.epochs={args.epochs + 1}", "training.checkpoint_seconds=1e9"]
     if args.big:
         overrides.append(f"model={BIG_MODEL % (0.1, 0.1)}")
-    config = configs.load(args.config, overrides)
+    config = load_config(args.config, overrides)
     if not args.augmentation:
         config = without_augmentation(config)
     data = build.dataset(config)
     splits = data.load(config["seed"])
-    windows.set_element_threads(args.threads)   # as `nnfs train --threads` does
-    with threadpool_limits(args.threads, user_api="blas"):
+    with blas_threads(args.threads):   # as `nnfs train --threads` does
         side = NnfsSide(config, data, splits)
         side.epoch()   # warm-up
         if args.pyinstrument:
