@@ -5,6 +5,7 @@ OpenBLAS thread makes every product wait (2.4-4x slower; bench/README.md). A thr
 user set in the environment is left alone.
 """
 
+import contextlib
 import functools
 import os
 
@@ -14,12 +15,28 @@ DEFAULT_THREADS = None if any(os.environ.get(name) for name in BLAS_ENV) else 1
 
 def blas_threads(count):
     """Limit BLAS to `count` threads for the enclosed work (None: leave it as it is), and
-    let element-wise work over the batch (pooling) use as many threads from now on."""
+    let work over the batch (convolution, pooling) use as many threads from now on, each
+    with one BLAS thread."""
     import numpy  # noqa: F401 (threadpoolctl can only limit a BLAS that is loaded)
-    from threadpoolctl import threadpool_limits
+    from threadpoolctl import ThreadpoolController, threadpool_limits
 
     from nnfs_cli.core.layers import windows
-    windows.set_element_threads(count or 1)
+    parts = count or 1
+    blas = ThreadpoolController().select(user_api="blas").lib_controllers if parts > 1 else []
+
+    @contextlib.contextmanager
+    def one_blas_thread():
+        # OpenBLAS serialises concurrent threaded products on one lock: parts of a batch
+        # that run side by side must each keep to their caller's thread.
+        for library in blas:
+            library.set_num_threads(1)
+        try:
+            yield
+        finally:
+            for library in blas:
+                library.set_num_threads(count)
+
+    windows.set_element_threads(parts, one_blas_thread if blas else None)
     return threadpool_limits(limits=count, user_api="blas")
 
 

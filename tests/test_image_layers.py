@@ -9,8 +9,18 @@ import numpy as np
 import pytest
 
 from fashion_runs import run_cli
+from nnfs_cli import threads
+from nnfs_cli.core.layers import windows
 from nnfs_cli.core.layers import (AvgPool2D, BatchNorm, Conv2D, Flatten, GlobalAvgPool2D,
                                   GlobalMaxPool2D, MaxPool2D, ShapeError)
+
+
+@pytest.fixture(params=[1, 2], ids=["1 thread", "2 threads"])
+def batch_threads(request):
+    """Image layers split each batch over this many threads (as `--threads` sets it)."""
+    with threads.blas_threads(request.param):
+        yield request.param
+    windows.set_element_threads(1)
 
 
 def same_pads(size, kernel, stride):
@@ -104,7 +114,7 @@ CONVS = [
 @pytest.mark.parametrize("channels_last", [False, True], ids=["channels-first", "channels-last"])
 @pytest.mark.parametrize("channels, height, width, filters, kernel, stride, padding", CONVS)
 def test_conv2d_matches_the_nested_loops(channels, height, width, filters, kernel, stride,
-                                         padding, channels_last):
+                                         padding, channels_last, batch_threads):
     rng = np.random.default_rng(channels * 100 + height)
     layer = Conv2D(filters, kernel, stride=stride, padding=padding)
     shape = layer.build((channels, height, width), rng)
@@ -155,7 +165,8 @@ POOLS = [
 
 @pytest.mark.parametrize("kind, cls", [("max", MaxPool2D), ("avg", AvgPool2D)])
 @pytest.mark.parametrize("pool, stride, height, width", POOLS)
-def test_pooling_matches_the_nested_loops(kind, cls, pool, stride, height, width):
+def test_pooling_matches_the_nested_loops(kind, cls, pool, stride, height, width,
+                                          batch_threads):
     rng = np.random.default_rng(height * 10 + width)
     layer = cls(pool, stride)
     shape = layer.build((3, height, width), rng)
@@ -326,6 +337,97 @@ def test_buffers_kept_across_batches_give_the_same_numbers_as_fresh_layers():
     for out, out_copy, dx, dx_copy in outputs:
         np.testing.assert_array_equal(out, out_copy)
         np.testing.assert_array_equal(dx, dx_copy)
+
+
+@pytest.mark.parametrize("between, pool, blocked", [
+    ("relu", MaxPool2D(2), True),
+    (None, MaxPool2D([2, 3]), True),
+    ("relu", MaxPool2D(3, stride=2), False),   # overlapping windows: computed as usual
+    ("tanh", MaxPool2D(2), False),
+    ("relu", AvgPool2D(2), False),
+], ids=["relu-max2", "max2x3", "relu-max3-stride2", "tanh-max2", "relu-avg2"])
+def test_a_convolution_feeding_a_max_pool_gives_the_plain_layers_numbers(between, pool,
+                                                                         blocked):
+    """Model has a convolution compute its outputs pool window by pool window, skipping the
+    pixels no window covers (odd sizes here): the same outputs and gradients, in float64, as
+    the layers run one by one without that arrangement."""
+    from nnfs_cli.core.activations import ACTIVATIONS
+    from nnfs_cli.core.model import Model
+
+    def stack():
+        layers = [Conv2D(3, 3, padding="same"), type(pool)(pool.pool_size, pool.stride)]
+        if between:
+            layers.insert(1, ACTIVATIONS.get(between)())
+        return [*layers, Conv2D(4, 2), *([ACTIVATIONS.get(between)()] if between else []),
+                type(pool)(pool.pool_size, pool.stride), Flatten()]
+
+    def run(layers, x, seed=7):
+        rng, shape = np.random.default_rng(seed), x.shape[1:]
+        for layer in layers:
+            shape = layer.build(shape, rng)
+            layer.params = {key: value.astype(np.float64) for key, value in layer.params.items()}
+            layer.grads = {key: np.zeros_like(value) for key, value in layer.params.items()}
+        out = x
+        for layer in layers:
+            out = layer.forward(out, training=True)
+        dvalues = np.sin(np.arange(out.size, dtype=np.float64)).reshape(out.shape)
+        for layer in reversed(layers):
+            dvalues = layer.backward(dvalues)
+        return [out, dvalues] + [layer.grads[key] for layer in layers for key in layer.grads]
+
+    x = np.random.default_rng(8).standard_normal((5, 2, 11, 13))
+    x[:, :, 4:6] = 0
+    plain = stack()
+    model = Model(stack(), None)
+    assert (model.layers[0].pool_blocks is not None) is blocked
+    for got, expected in zip(run(model.layers, x), run(plain, x)):
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+
+
+def test_a_cnn_split_over_two_threads_is_one_thread_to_rounding_and_repeatable():
+    """Each thread takes part of the batch: its rows of each product can round differently
+    from a whole batch's product, and weight gradients are two partial sums added, so the
+    numbers equal one thread's to rounding, and the same split repeats bit for bit."""
+    from nnfs_cli.core.activations import ReLU
+    from nnfs_cli.core.model import Model
+
+    x = np.random.default_rng(6).standard_normal((7, 2, 14, 13)).astype(np.float32)
+    x[:, :, 3:6] = 0   # ties at zero, before and after the fused ReLU
+
+    def forward_backward(count):
+        with threads.blas_threads(count):
+            model = Model([Conv2D(6, 3), ReLU(), MaxPool2D(2), Conv2D(8, 3, padding="same"),
+                           ReLU(), MaxPool2D(2), Flatten()], None)
+            model.build((2, 14, 13), np.random.default_rng(5))
+            out = x
+            for layer in model.layers:
+                out = layer.forward(out, training=True)
+            dvalues = np.cos(np.arange(out.size, dtype=np.float32)).reshape(out.shape)
+            for layer in reversed(model.layers):
+                dvalues = layer.backward(dvalues)
+        windows.set_element_threads(1)
+        return [out, dvalues] + [layer.grads[key].copy() for layer in model.layers
+                                 for key in layer.grads]
+
+    one, two, two_again = forward_backward(1), forward_backward(2), forward_backward(2)
+    for array_1, array_2, array_2_again in zip(one, two, two_again):
+        np.testing.assert_allclose(array_2, array_1, rtol=1e-5, atol=1e-6)
+        np.testing.assert_array_equal(array_2_again, array_2)
+
+
+def test_parts_of_a_batch_each_run_with_one_blas_thread():
+    """OpenBLAS makes threaded products from two threads wait for each other, so while the
+    parts of a batch run side by side BLAS keeps to one thread, and gets its count back."""
+    from threadpoolctl import threadpool_info
+
+    def blas_counts(_=None):
+        return {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"}
+
+    with threads.blas_threads(2):
+        inside = windows.over_batch(blas_counts, 4)
+        after = blas_counts()
+    windows.set_element_threads(1)
+    assert inside == [{1}, {1}] and after == {2}
 
 
 def test_the_first_layer_skips_its_input_gradient():

@@ -30,9 +30,9 @@ RESUME_OPTIONS = "--resume RUN_DIR takes only --epochs, --quiet, --no-download a
               help="Write TensorBoard event files into RUN_DIR/tensorboard/ (logging.tensorboard; "
               "needs the tensorboard extra).")
 @click.option("--threads", type=click.IntRange(min=1), envvar="NNFS_THREADS", show_envvar=True,
-              default=DEFAULT_THREADS, help="Threads for matrix products (BLAS) and max "
-              "pooling (default: 1, or what OPENBLAS_NUM_THREADS / OMP_NUM_THREADS say when "
-              "set). More threads than "
+              default=DEFAULT_THREADS, help="Threads for matrix products (BLAS); convolutions "
+              "and max pooling split each batch over them instead (default: 1, or what "
+              "OPENBLAS_NUM_THREADS / OMP_NUM_THREADS say when set). More threads than "
               "free cores slow training down, many times over on a busy machine. Results "
               "differ in the last bits between thread counts, so resume with the same count "
               "to continue bit for bit.")

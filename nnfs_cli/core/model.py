@@ -7,6 +7,7 @@ import numpy as np
 from nnfs_cli import limits
 from nnfs_cli.core.activations import Activation, ReLU
 from nnfs_cli.core.layers.base import ShapeError
+from nnfs_cli.core.layers.conv import Conv2D
 from nnfs_cli.core.layers.pooling import MaxPool2D
 from nnfs_cli.core.parameters import FlatParameters
 
@@ -25,6 +26,17 @@ class Model:
         for before, after in zip(self.layers, self.layers[1:]):
             if type(before) is ReLU and type(after) is MaxPool2D:
                 before.pooled_after = after.relu_before = True
+        # conv2d, then (through that ReLU or directly) max_pool2d of windows that do not
+        # overlap: the convolution computes its outputs pool window by pool window, in the
+        # order the pool reads them, and skips the pixels no window covers.
+        for index, pool in enumerate(self.layers):
+            if type(pool) is not MaxPool2D or pool.strides != pool.pool or index == 0:
+                continue
+            conv = self.layers[index - 1]
+            if type(conv) is ReLU and conv.pooled_after and index >= 2:
+                conv = self.layers[index - 2]
+            if type(conv) is Conv2D:
+                conv.pool_blocks, pool.blocked_input = pool.pool, True
 
     def build(self, input_shape, rng):
         """Create every layer's parameters for inputs of `input_shape` (no batch axis);

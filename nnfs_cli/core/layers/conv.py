@@ -1,5 +1,7 @@
 """2-D convolution as one matrix product per batch (im2col)."""
 
+import math
+
 import numpy as np
 
 from nnfs_cli import validators
@@ -106,13 +108,26 @@ class Conv2D(Layer):
         matrix[depth] = self.params["biases"]
         return matrix
 
+    # Set by Model when a max_pool2d of (ph, pw) windows that do not overlap takes this
+    # layer's outputs (through a ReLU or directly): the outputs are then computed pool window
+    # by pool window, as a (batch, ph, pw, out_h // ph, out_w // pw, filters) array that only
+    # that pool reads (each position of its windows is one contiguous block per image), and
+    # the pixels no window covers are not computed at all.
+    pool_blocks = None
+
     def forward(self, x, training):
         channels, pads, out_hw = self._geometry(x.shape[1:])
         x_last = self._padded(windows.channels_last(x), pads)
         batch, kernel = len(x), self.kernel
-        rows = batch * out_hw[0] * out_hw[1]
         depth = kernel[0] * kernel[1] * channels
+        # Every window, (batch, *grid, channels, kh, kw): grid is the output pixels
+        # (out_h, out_w), or (ph, pw, out_h // ph, out_w // pw) pool window by pool window.
         view = windows.patches(x_last, kernel, self.strides, out_hw)
+        if self.pool_blocks is not None:
+            view = windows.blocked(view, self.pool_blocks)
+        grid = view.shape[1:-3]
+        pixels = math.prod(grid)
+        axes = len(grid)
         # Columns: one row per output pixel, kh * kw * channels values and a 1 that multiplies
         # the biases' row of the weight matrix (so the product adds the biases, and the
         # weight gradient's last row is theirs). The ones are written once per buffer, and
@@ -121,20 +136,35 @@ class Conv2D(Layer):
         # (raw images, one channel), runs of kw * channels when channels are.
         row_major = windows.width_is_contiguous(x_last)
         if row_major:
-            cols = self._buffers.get("cols", (depth + 1, rows), x.dtype,
+            cols = self._buffers.get("cols", (depth + 1, batch * pixels), x.dtype,
                                      setup=lambda cols: cols[depth].fill(1))
-            np.copyto(windows.split(cols[:depth], (*kernel, channels, batch, *out_hw)),
-                      view.transpose(4, 5, 3, 0, 1, 2))
+            # both as (batch, kh, kw, channels, *grid)
+            targets = windows.split(cols[:depth], (*kernel, channels, batch, *grid)).transpose(
+                3, 0, 1, 2, *range(4, 4 + axes))
+            sources = view.transpose(0, axes + 2, axes + 3, axes + 1, *range(1, axes + 1))
             matrix = cols.T
         else:
-            cols = self._buffers.get("cols", (rows, depth + 1), x.dtype,
+            cols = self._buffers.get("cols", (batch * pixels, depth + 1), x.dtype,
                                      setup=lambda cols: cols[:, depth].fill(1))
-            np.copyto(windows.split(cols[:, :depth], (batch, *out_hw, *kernel, channels)),
-                      view.transpose(0, 1, 2, 4, 5, 3))
+            # both as (batch, *grid, kh, kw, channels)
+            targets = windows.split(cols[:, :depth], (batch, *grid, *kernel, channels))
+            sources = view.transpose(*range(axes + 1), axes + 2, axes + 3, axes + 1)
             matrix = cols
-        out = np.matmul(matrix, self._weight_matrix(depth))
+        weights = self._weight_matrix(depth)
+        out = np.empty((batch * pixels, self.filters), dtype=np.result_type(matrix, weights))
+
+        def convolve(images):
+            # A part of the batch: its windows into its rows of columns, then its rows of
+            # the product.
+            np.copyto(targets[images], sources[images])
+            rows = slice(images.start * pixels, images.stop * pixels)
+            np.matmul(matrix[rows], weights, out=out[rows])
+
+        windows.over_batch(convolve, batch)
         if training:
-            self._cache = (matrix, row_major, x_last.shape, x.shape, pads, out_hw)
+            self._cache = (matrix, row_major, x_last.shape, x.shape, pads, out_hw, grid)
+        if self.pool_blocks is not None:
+            return out.reshape(batch, *grid, self.filters)
         return windows.channels_first(out.reshape(batch, *out_hw, self.filters))
 
     def _padded(self, x_last, pads):
@@ -154,10 +184,27 @@ class Conv2D(Layer):
         return padded
 
     def backward(self, dvalues, need_dinputs=True):
-        matrix, row_major, padded_shape, input_shape, pads, out_hw = self._cache
+        matrix, row_major, padded_shape, input_shape, pads, out_hw, grid = self._cache
         depth = matrix.shape[1] - 1
-        dout = windows.channels_last(dvalues).reshape(matrix.shape[0], self.filters)
-        dweights = np.matmul(matrix.T, dout)
+        pixels = math.prod(grid)
+        if self.pool_blocks is None:
+            dvalues = windows.channels_last(dvalues)
+        dout = dvalues.reshape(matrix.shape[0], self.filters)
+        if need_dinputs:
+            dpadded, col2im = self._col2im(dout, row_major, padded_shape, out_hw, grid)
+
+        def gradients(images):
+            # A part of the batch: its share of the weight gradient (the parts' shares are
+            # added in order below) and the input gradient of its images.
+            rows = slice(images.start * pixels, images.stop * pixels)
+            if need_dinputs:
+                col2im(images, rows)
+            return np.matmul(matrix[rows].T, dout[rows])
+
+        shares = windows.over_batch(gradients, padded_shape[0])
+        dweights = shares[0]
+        for share in shares[1:]:
+            dweights += share
         self.grads["weights"][...] = dweights[:depth].reshape(
             *self.kernel, -1, self.filters).transpose(3, 2, 0, 1)
         self.grads["biases"][...] = dweights[depth]
@@ -166,33 +213,52 @@ class Conv2D(Layer):
             regularizers.add_gradient(self.grads[name], self.params[name], l1, l2)
         if not need_dinputs:
             return None
+        top, _, left, _ = pads
+        height, width = input_shape[2:]
+        return windows.channels_first(dpadded[:, top:top + height, left:left + width])
+
+    def _col2im(self, dout, row_major, padded_shape, out_hw, grid):
+        """(dpadded, col2im): the input gradient (channels-last, padded), and the function
+        (images, rows) that writes a part of the batch into it: the columns' gradient, then
+        one strided add per kernel position (never a loop over pixels)."""
         batch, channels = padded_shape[0], padded_shape[3]
         weights = self.params["weights"]
+        positions = self.kernel[0] * self.kernel[1]
+        axes = len(grid)
         if row_major:
-            dcols = self._buffers.get("dcols", (depth, matrix.shape[0]), dout.dtype)
-            np.matmul(weights.transpose(2, 3, 1, 0).reshape(depth, self.filters), dout.T,
-                      out=dcols)
-            dcols = dcols.reshape(*self.kernel, channels, batch, *out_hw).transpose(
-                0, 1, 3, 4, 5, 2)
+            dcols = self._buffers.get("dcols", (positions * channels, len(dout)), dout.dtype)
+            by_window = weights.transpose(2, 3, 1, 0).reshape(positions * channels, self.filters)
+            # (kh, kw, batch, *grid, channels)
+            at = dcols.reshape(*self.kernel, channels, batch, *grid).transpose(
+                0, 1, *range(3, 4 + axes), 2)
             dpadded = windows.channels_last(np.zeros(
                 (batch, channels, *padded_shape[1:3]), dtype=dout.dtype))
+
+            def product(rows):
+                np.matmul(by_window, dout[rows].T, out=dcols[:, rows])
         else:
             # One product per kernel position, (pixels, filters) @ (filters, channels), so that
             # each position's columns are contiguous and the adds below run over whole rows
             # of pixels rather than `channels` values at a time (3x faster).
-            positions = self.kernel[0] * self.kernel[1]
-            dcols = self._buffers.get("dcols", (positions, matrix.shape[0], channels),
-                                      dout.dtype)
-            np.matmul(dout, weights.transpose(2, 3, 0, 1).reshape(positions, self.filters,
-                                                                  channels), out=dcols)
-            dcols = dcols.reshape(*self.kernel, batch, *out_hw, channels)
+            dcols = self._buffers.get("dcols", (positions, len(dout), channels), dout.dtype)
+            by_position = weights.transpose(2, 3, 0, 1).reshape(positions, self.filters,
+                                                                channels)
+            at = dcols.reshape(*self.kernel, batch, *grid, channels)
             dpadded = np.zeros(padded_shape, dtype=dout.dtype)
-        # col2im: one strided add per kernel position, never a loop over pixels.
-        for i, j, rows, columns in windows.offsets(self.kernel, self.strides, out_hw):
-            dpadded[:, rows, columns] += dcols[i, j]
-        top, _, left, _ = pads
-        height, width = input_shape[2:]
-        return windows.channels_first(dpadded[:, top:top + height, left:left + width])
+
+            def product(rows):
+                np.matmul(dout[rows], by_position, out=dcols[:, rows])
+
+        def col2im(images, rows):
+            product(rows)
+            for i, j, out_rows, out_columns in windows.offsets(self.kernel, self.strides,
+                                                               out_hw):
+                target = dpadded[images, out_rows, out_columns]
+                if self.pool_blocks is not None:
+                    target = windows.blocked(target, self.pool_blocks)
+                target += at[i, j, images]
+
+        return dpadded, col2im
 
     def regularization_loss(self):
         return (regularizers.penalty(self.params["weights"], self.weight_l1, self.weight_l2)

@@ -79,16 +79,27 @@ class MaxPool2D(Pool2D):
     """
 
     relu_before = False
+    # Set by Model when the convolution before gives its outputs pool window by pool window
+    # (Conv2D.pool_blocks): x is then (batch, ph, pw, out_h, out_w, channels), and each
+    # position of the windows is x[:, i, j], contiguous for each image.
+    blocked_input = False
 
     def forward(self, x, training):
-        _, out_h, out_w = self.output_shape(x.shape[1:])
-        slices = self._slices(windows.channels_last(x), (out_h, out_w))
+        if self.blocked_input:
+            slices = [x[:, i, j] for i in range(self.pool[0]) for j in range(self.pool[1])]
+        else:
+            _, out_h, out_w = self.output_shape(x.shape[1:])
+            slices = self._slices(windows.channels_last(x), (out_h, out_w))
         if len(slices) > 255 and training:
             raise ShapeError(f"{self.name}: at most 255 values per window in training")
         out = np.empty(slices[0].shape, dtype=x.dtype)
         chosen = (self._buffers.get("chosen", out.shape, np.uint8)
                   if training and len(slices) > 1 else None)
         beat = self._buffers.get("beat", out.shape, np.uint8) if chosen is not None else None
+        # The fused ReLU against an image of zeros: NumPy's maximum with a scalar 0 takes a
+        # loop 4-6x slower than with an array.
+        zeros = (self._buffers.get("zeros", out.shape[1:], x.dtype, fill=0)
+                 if self.relu_before else None)
 
         def pool(rows):
             # chosen: the position of the first largest. Positions only grow, and a later one
@@ -107,8 +118,8 @@ class MaxPool2D(Pool2D):
                     np.multiply(beat[rows], position, out=beat[rows])
                     np.maximum(chosen[rows], beat[rows], out=chosen[rows])
                 np.maximum(part_out, part[rows], out=part_out)
-            if self.relu_before:
-                np.maximum(part_out, 0, out=part_out)
+            if zeros is not None:
+                np.maximum(part_out, zeros, out=part_out)
 
         windows.over_batch(pool, len(x))
         if training:
@@ -120,7 +131,12 @@ class MaxPool2D(Pool2D):
             return None
         chosen, input_shape, out = self._cache
         dout = windows.channels_last(dvalues)
-        dinputs, targets = self._input_gradient(input_shape, out.shape[1:3], dout.dtype)
+        if self.blocked_input:
+            # Every position of every window is written: no zeros needed.
+            dinputs = np.empty(input_shape, dtype=dout.dtype)
+            targets = [dinputs[:, i, j] for i in range(self.pool[0]) for j in range(self.pool[1])]
+        else:
+            dinputs, targets = self._input_gradient(input_shape, out.shape[1:3], dout.dtype)
         masked = self._buffers.get("dout", out.shape, dout.dtype) if self.relu_before else None
         mask = self._buffers.get("mask", out.shape, np.bool_)
 
@@ -138,7 +154,7 @@ class MaxPool2D(Pool2D):
                 self._put(target[rows], part_dout, mask[rows])
 
         windows.over_batch(scatter, len(dout))
-        return windows.channels_first(dinputs)
+        return dinputs if self.blocked_input else windows.channels_first(dinputs)
 
 
 @LAYERS.register("avg_pool2d")

@@ -7,6 +7,7 @@ channels-last in memory (a transposed view), so the next layer's windows and mat
 products read memory in order; `channels_last` of such an array is contiguous again.
 """
 
+import contextlib
 import math
 import threading
 
@@ -73,6 +74,16 @@ def patches(x_last, kernel, stride, out_hw):
     return view[:, ::stride[0], ::stride[1]][:, :out_hw[0], :out_hw[1]]
 
 
+def blocked(grid, blocks):
+    """A (batch, height, width, ...) array -> the view (batch, ph, pw, height // ph,
+    width // pw, ...) of its whole blocks of (ph, pw) pixels: [b, i, j, y, x] is
+    [b, y * ph + i, x * pw + j]. Rows and columns past the last whole block are left out."""
+    (ph, pw), (batch, height, width), rest = blocks, grid.shape[:3], grid.shape[3:]
+    rows, columns = height // ph, width // pw
+    whole = split(grid[:, :rows * ph, :columns * pw], (batch, rows, ph, columns, pw, *rest))
+    return whole.transpose(0, 2, 4, 1, 3, *range(5, whole.ndim))
+
+
 def split(array, shape):
     """`array` reshaped to `shape` by splitting its axes: always a view, never a copy (so
     writing into it writes into `array`)."""
@@ -100,27 +111,31 @@ class Buffers:
         return array
 
 
-# Threads for element-wise work over the batch (pooling): NumPy's ufuncs let go of the GIL,
-# so halves of a batch run on two cores. threads.blas_threads sets it with the BLAS count.
+# Threads for work over the batch (convolution, pooling): NumPy's ufuncs and matrix products
+# let go of the GIL, so parts of a batch run on as many cores. threads.blas_threads sets the
+# count with the BLAS thread count, and how to hold BLAS at one thread meanwhile: each part's
+# products then run on its own core instead of waiting for the BLAS pool.
 ELEMENT_THREADS = 1
+_ONE_BLAS_THREAD = None
 _POOL = {}
 _POOL_LOCK = threading.Lock()
 
 
-def set_element_threads(count):
-    """Use `count` threads (1 or more) for element-wise work over the batch."""
-    global ELEMENT_THREADS
+def set_element_threads(count, one_blas_thread=None):
+    """Use `count` threads (1 or more) for work over the batch; `one_blas_thread`, if given,
+    is a context manager factory that holds BLAS at one thread while the parts run."""
+    global ELEMENT_THREADS, _ONE_BLAS_THREAD
     ELEMENT_THREADS = max(1, int(count or 1))
+    _ONE_BLAS_THREAD = one_blas_thread
 
 
 def over_batch(function, batch):
-    """function(rows) for rows = slices that split range(batch): one slice on this thread, or
-    ELEMENT_THREADS slices on as many threads. Element-wise work gives the same numbers
-    either way."""
+    """[function(part) for part in slices that split range(batch) in order]: one slice on
+    this thread, or ELEMENT_THREADS slices on as many threads. A part's numbers do not depend
+    on the split; sums over parts (weight gradients) are added in the parts' order."""
     count = min(ELEMENT_THREADS, batch)
     if count <= 1:
-        function(slice(None))
-        return
+        return [function(slice(0, batch))]
     with _POOL_LOCK:
         executor = _POOL.get(count)
         if executor is None:
@@ -128,7 +143,8 @@ def over_batch(function, batch):
             executor = _POOL[count] = ThreadPoolExecutor(count - 1)
     bounds = [batch * k // count for k in range(count + 1)]
     parts = [slice(bounds[k], bounds[k + 1]) for k in range(count)]
-    futures = [executor.submit(function, rows) for rows in parts[1:]]
-    function(parts[0])
-    for future in futures:
-        future.result()
+    with _ONE_BLAS_THREAD() if _ONE_BLAS_THREAD is not None else contextlib.nullcontext():
+        futures = [executor.submit(function, rows) for rows in parts[1:]]
+        results = [function(parts[0])]
+        results += [future.result() for future in futures]
+    return results
