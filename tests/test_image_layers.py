@@ -11,7 +11,7 @@ import pytest
 from fashion_runs import run_cli
 from nnfs_cli import threads
 from nnfs_cli.core.layers import windows
-from nnfs_cli.core.layers import (AvgPool2D, BatchNorm, Conv2D, Flatten, GlobalAvgPool2D,
+from nnfs_cli.core.layers import (AvgPool2D, BatchNorm, Conv2D, Dense, Flatten, GlobalAvgPool2D,
                                   GlobalMaxPool2D, MaxPool2D, ShapeError)
 
 
@@ -385,9 +385,10 @@ def test_a_convolution_feeding_a_max_pool_gives_the_plain_layers_numbers(between
 
 
 def test_a_cnn_split_over_two_threads_is_one_thread_to_rounding_and_repeatable():
-    """Each thread takes part of the batch: its rows of each product can round differently
-    from a whole batch's product, and weight gradients are two partial sums added, so the
-    numbers equal one thread's to rounding, and the same split repeats bit for bit."""
+    """Each thread takes part of the batch (convolutions, pooling, and the dense layers of a
+    model with convolutions): its rows of each product can round differently from a whole
+    batch's product, and weight gradients are two partial sums added, so the numbers equal
+    one thread's to rounding, and the same split repeats bit for bit."""
     from nnfs_cli.core.activations import ReLU
     from nnfs_cli.core.model import Model
 
@@ -397,8 +398,9 @@ def test_a_cnn_split_over_two_threads_is_one_thread_to_rounding_and_repeatable()
     def forward_backward(count):
         with threads.blas_threads(count):
             model = Model([Conv2D(6, 3), ReLU(), MaxPool2D(2), Conv2D(8, 3, padding="same"),
-                           ReLU(), MaxPool2D(2), Flatten()], None)
+                           ReLU(), MaxPool2D(2), Flatten(), Dense(5)], None)
             model.build((2, 14, 13), np.random.default_rng(5))
+            assert model.layers[-1].split_batch
             out = x
             for layer in model.layers:
                 out = layer.forward(out, training=True)

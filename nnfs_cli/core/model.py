@@ -8,6 +8,7 @@ from nnfs_cli import limits
 from nnfs_cli.core.activations import Activation, ReLU
 from nnfs_cli.core.layers.base import ShapeError
 from nnfs_cli.core.layers.conv import Conv2D
+from nnfs_cli.core.layers.dense import Dense
 from nnfs_cli.core.layers.pooling import MaxPool2D
 from nnfs_cli.core.parameters import FlatParameters
 
@@ -37,6 +38,12 @@ class Model:
                 conv = self.layers[index - 2]
             if type(conv) is Conv2D:
                 conv.pool_blocks, pool.blocked_input = pool.pool, True
+        # With convolutions, whose work splits over the batch (--threads), dense layers split
+        # theirs too: BLAS then never runs threaded products between the parts.
+        if any(type(layer) is Conv2D for layer in self.layers):
+            for layer in self.layers:
+                if type(layer) is Dense:
+                    layer.split_batch = True
 
     def build(self, input_shape, rng):
         """Create every layer's parameters for inputs of `input_shape` (no batch axis);

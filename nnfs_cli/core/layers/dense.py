@@ -4,6 +4,7 @@ import numpy as np
 
 from nnfs_cli import validators
 from nnfs_cli.core import regularizers
+from nnfs_cli.core.layers import windows
 from nnfs_cli.core.layers.base import Layer, flat_width
 from nnfs_cli.registry import INITIALIZERS, LAYERS
 
@@ -52,20 +53,57 @@ class Dense(Layer):
         self.grads = {key: np.zeros_like(value) for key, value in self.params.items()}
         return (self.units,)
 
+    # Set by Model when its convolutions split each batch over threads (--threads): this
+    # layer's products then do too, each part on one BLAS thread, so that OpenBLAS's own
+    # threads never wake (after a product they spin for a while on the cores the parts need).
+    split_batch = False
+
     def forward(self, x, training):
         self._inputs = x
-        out = np.dot(x, self.params["weights"])
-        out += self.params["biases"]
+        weights, biases = self.params["weights"], self.params["biases"]
+        if not self.split_batch:
+            out = np.dot(x, weights)
+            out += biases
+            return out
+        out = np.empty((len(x), self.units), dtype=np.result_type(x, weights))
+
+        def part(rows):
+            np.matmul(x[rows], weights, out=out[rows])
+            out[rows] += biases
+
+        windows.over_batch(part, len(x))
         return out
 
     def backward(self, dvalues, need_dinputs=True):
         weights, biases = self.params["weights"], self.params["biases"]
-        np.dot(self._inputs.T, dvalues, out=self.grads["weights"])
+        # The first layer's dinputs would be a gradient for the data: nobody reads it.
+        if self.split_batch:
+            dinputs = self._split_products(dvalues, need_dinputs)
+        else:
+            np.dot(self._inputs.T, dvalues, out=self.grads["weights"])
+            dinputs = np.dot(dvalues, weights.T) if need_dinputs else None
         np.sum(dvalues, axis=0, keepdims=True, out=self.grads["biases"])
         regularizers.add_gradient(self.grads["weights"], weights, self.weight_l1, self.weight_l2)
         regularizers.add_gradient(self.grads["biases"], biases, self.bias_l1, self.bias_l2)
-        # The first layer's dinputs would be a gradient for the data: nobody reads it.
-        return np.dot(dvalues, weights.T) if need_dinputs else None
+        return dinputs
+
+    def _split_products(self, dvalues, need_dinputs):
+        """backward's products with the batch split over threads: each part's share of the
+        weight gradient (added in the parts' order) and its rows of the input gradient."""
+        weights = self.params["weights"]
+        dinputs = (np.empty((len(dvalues), weights.shape[0]),
+                            dtype=np.result_type(dvalues, weights)) if need_dinputs else None)
+
+        def part(rows):
+            if need_dinputs:
+                np.matmul(dvalues[rows], weights.T, out=dinputs[rows])
+            return np.matmul(self._inputs[rows].T, dvalues[rows])
+
+        shares = windows.over_batch(part, len(dvalues))
+        np.copyto(self.grads["weights"], shares[0])
+        for share in shares[1:]:
+            self.grads["weights"] += share
+        return dinputs
 
     def regularization_loss(self):
         return (regularizers.penalty(self.params["weights"], self.weight_l1, self.weight_l2)
