@@ -15,7 +15,8 @@ DEFAULT_THREADS = None if any(os.environ.get(name) for name in BLAS_ENV) else 1
 
 def blas_threads(count):
     """Limit BLAS to `count` threads for the enclosed work (None: leave it as it is), and
-    let work over the batch (convolution, pooling) use as many threads from now on, each
+    let the layers that split their batch (convolutions, max pooling, and the dense layers
+    of a model with convolutions) use as many threads from now on, each part of a batch
     with one BLAS thread."""
     import numpy  # noqa: F401 (threadpoolctl can only limit a BLAS that is loaded)
     from threadpoolctl import ThreadpoolController, threadpool_limits

@@ -111,8 +111,8 @@ class Buffers:
         return array
 
 
-# Threads for work over the batch (convolution, pooling): NumPy's ufuncs and matrix products
-# let go of the GIL, so parts of a batch run on as many cores. threads.blas_threads sets the
+# Threads for work over the batch (convolutions, pooling, a CNN's dense layers): NumPy's
+# ufuncs and matrix products let go of the GIL, so parts of a batch run on as many cores. threads.blas_threads sets the
 # count with the BLAS thread count, and how to hold BLAS at one thread meanwhile: each part's
 # products then run on its own core instead of waiting for the BLAS pool.
 ELEMENT_THREADS = 1
