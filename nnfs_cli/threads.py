@@ -8,6 +8,7 @@ user set in the environment is left alone.
 import contextlib
 import functools
 import os
+from pathlib import Path
 
 BLAS_ENV = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 DEFAULT_THREADS = None if any(os.environ.get(name) for name in BLAS_ENV) else 1
@@ -23,7 +24,7 @@ def blas_threads(count):
 
     from nnfs_cli.core.layers import windows
     parts = count or 1
-    blas = ThreadpoolController().select(user_api="blas").lib_controllers if parts > 1 else []
+    blas = _numpy_blas(ThreadpoolController()) if parts > 1 else []
 
     @contextlib.contextmanager
     def one_blas_thread():
@@ -39,6 +40,18 @@ def blas_threads(count):
 
     windows.set_element_threads(parts, one_blas_thread if blas else None)
     return threadpool_limits(limits=count, user_api="blas")
+
+
+def _numpy_blas(controller):
+    """The threadpoolctl controllers of the BLAS NumPy multiplies with (not the one OpenCV
+    bundles)."""
+    import numpy
+
+    from nnfs_cli.blas import numpy_pools
+    libraries = controller.select(user_api="blas").lib_controllers
+    ours = {pool["filepath"] for pool in numpy_pools([library.info() for library in libraries],
+                                                      Path(numpy.__file__).parent)}
+    return [library for library in libraries if library.filepath in ours]
 
 
 def with_default_threads(command):
