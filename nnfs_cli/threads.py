@@ -1,8 +1,10 @@
-"""How many BLAS threads the matrix products use.
+"""How many threads the matrix products use.
 
 One by default: these networks' matrices are small, and when the other core is busy a second
 OpenBLAS thread makes every product wait (2.4-4x slower; bench/README.md). A thread count the
-user set in the environment is left alone.
+user set in the environment is left alone. With more than one, a model with convolutions
+splits each batch over the threads instead (windows.over_batch), each part on one BLAS
+thread; an MLP leaves the threads to BLAS.
 """
 
 import contextlib
